@@ -1,0 +1,1 @@
+"""Operational plumbing: structured logs, metrics and error reporting."""

@@ -1,0 +1,49 @@
+"""Helpers added to every request (``request.log_context``, user info, ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.authorization import Authenticated, Everyone
+from pyramid.config import Configurator
+from pyramid.interfaces import ISecurityPolicy
+from pyramid.request import Request
+
+from strato.monitoring import logging as strato_logging
+
+__all__ = ["get_user_info", "prefixed_principals", "prefixed_userid", "setup"]
+
+
+def prefixed_userid(request: Request) -> str | None:
+    """``<authn_type>:<userid>`` of the authenticated user, or None."""
+    userid = request.authenticated_userid
+    return None if userid is None else str(userid)
+
+
+def prefixed_principals(request: Request) -> list[str]:
+    """The caller's principals, prefixed user id first.
+
+    Anonymous callers have exactly ``["system.Everyone"]``.
+    """
+    policy = request.registry.queryUtility(ISecurityPolicy)
+    principals = getattr(policy, "principals", None)
+    if principals is None:
+        userid = request.prefixed_userid
+        return [Everyone] if userid is None else [userid, Authenticated, Everyone]
+    return list(principals(request))
+
+
+def get_user_info(request: Request) -> dict[str, Any]:
+    """What the hello view shows about the caller (``{}`` when anonymous)."""
+    userid = request.prefixed_userid
+    if userid is None:
+        return {}
+    return {"id": userid, "principals": list(request.prefixed_principals)}
+
+
+def setup(config: Configurator) -> None:
+    """Register the request helpers."""
+    config.add_request_method(prefixed_userid, name="prefixed_userid", reify=True)
+    config.add_request_method(prefixed_principals, name="prefixed_principals", reify=True)
+    config.add_request_method(get_user_info, name="get_user_info")
+    config.add_request_method(strato_logging.log_context, name="log_context")

@@ -1,0 +1,854 @@
+"""``Resource``: the views of the record protocol, for one collection.
+
+One instance serves one request. Its public methods are the views
+(``plural_get``, ``plural_head``, ``plural_post``, ``plural_delete``,
+``get``, ``put``, ``patch``, ``delete``); the hooks service authors
+override are :meth:`Resource.get_parent_id`, :meth:`Resource.process_object`
+and :meth:`Resource.is_known_field`. Querystring parsing lives in
+:mod:`.query`, tokens in :mod:`.pagination`, precondition headers in
+:mod:`.preconditions`, PATCH dialects in :mod:`.patch` and backend access
+in :class:`.model.Model`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from email.utils import formatdate
+from typing import Any, ClassVar
+from urllib.parse import urlencode
+
+import colander
+from pyramid import httpexceptions
+from pyramid.authorization import Everyone
+from pyramid.request import Request
+
+from strato.components import get_components
+from strato.errors import ERRORS, http_error, json_error_handler, raise_invalid
+from strato.events import ACTIONS, notify_resource_event
+from strato.resource import patch as patching
+from strato.resource.model import PERMISSIONS_FIELD, Model
+from strato.resource.pagination import (
+    TokenError,
+    TokenSigner,
+    build_pagination_rules,
+    position_of,
+    query_fingerprint,
+)
+from strato.resource.preconditions import ANY, PreconditionError, parse_preconditions
+from strato.resource.query import (
+    FieldRules,
+    QueryError,
+    apply_fields,
+    parse_fields,
+    parse_filters,
+    parse_limit,
+    parse_sort,
+    parse_timestamp,
+)
+from strato.resource.schema import ResourceSchema
+from strato.storage import COMPARISON, Filter, Sort
+from strato.storage import errors as storage_errors
+from strato.storage.generators import UUID4, Generator
+
+__all__ = ["Resource", "ShareableResource", "UserResource"]
+
+JSON_TYPES = ("application/json",)
+PATCH_TYPES = (
+    "application/json",
+    "application/merge-patch+json",
+    "application/json-patch+json",
+)
+RESPONSE_BEHAVIORS = ("full", "light", "diff")
+#: How many times an unconditional PATCH re-reads and retries when another
+#: writer changed the object between its read and its write.
+PATCH_RETRIES = 5
+
+
+class Resource:
+    """A collection of JSON objects with the full record protocol.
+
+    Subclass it, set ``schema``, and register it with
+    :func:`strato.resource.register`. Objects are shared by every caller
+    (parent id ``""``) unless :meth:`get_parent_id` says otherwise.
+    """
+
+    #: Colander schema of ``data``.
+    schema: ClassVar[type[ResourceSchema]] = ResourceSchema
+    #: Permission names accepted in the ``permissions`` envelope.
+    permissions: ClassVar[tuple[str, ...]] = ("read", "write")
+    #: Whether this resource stores per-object ACLs.
+    shareable: ClassVar[bool] = False
+    default_model: ClassVar[type[Model]] = Model
+    #: Set by registration.
+    name: ClassVar[str] = ""
+
+    def __init__(self, request: Request, context: Any = None) -> None:
+        self.request = request
+        self.context = context
+        components = get_components(request)
+        if components.storage is None:
+            raise httpexceptions.HTTPServiceUnavailable()
+        settings = request.registry.settings
+        principal = request.prefixed_userid or Everyone
+        self.model = self.default_model(
+            components.storage,
+            components.permission if self.shareable else None,
+            resource_name=self.name,
+            parent_id=self.get_parent_id(request),
+            id_generator=self.id_generator,
+            current_principal=principal,
+            prefixed_principals=request.prefixed_principals,
+            explicit_perm=bool(settings.get("explicit_permissions", True)),
+            get_object_uri=self.object_uri,
+        )
+        self.rules = FieldRules(
+            is_known_field=self.is_known_field,
+            id_field=self.model.id_field,
+            modified_field=self.model.modified_field,
+            deleted_field=self.model.deleted_field,
+        )
+        self._timestamp: int | None = None
+
+    # Hooks --------------------------------------------------------------
+
+    def get_parent_id(self, request: Request) -> str:
+        """The parent of this request's collection (default: one shared ``""``)."""
+        return ""
+
+    def process_object(
+        self, new: dict[str, Any], old: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Last chance to alter an object before it is stored (``old`` on updates)."""
+        return new
+
+    def is_known_field(self, field: str) -> bool:
+        """May ``field`` appear in filters, ``_sort`` and ``_fields``?"""
+        if self.schema.get_option("preserve_unknown"):
+            return True
+        root = field.split(".")[0]
+        known = {self.model.id_field, self.model.modified_field, self.model.deleted_field}
+        children = {child.name for child in self.schema().children}
+        return root in known or root in children
+
+    @property
+    def id_generator(self) -> Generator:
+        generators = get_components(self.request).id_generators
+        return generators.get(self.name) or generators.get("") or _DEFAULT_GENERATOR
+
+    # Helpers -------------------------------------------------------------
+
+    @property
+    def object_id(self) -> str | None:
+        return self.request.matchdict.get("id") if self.request.matchdict else None
+
+    def object_uri(self, object_id: str) -> str:
+        """The permission URI of an object: its path without the version prefix."""
+        matchdict = dict(self.request.matchdict or {})
+        matchdict["id"] = object_id
+        path = self.request.route_path(f"{self.name}-object", **matchdict)
+        return _strip_version(path)
+
+    def plural_uri(self) -> str:
+        matchdict = {k: v for k, v in (self.request.matchdict or {}).items() if k != "id"}
+        return _strip_version(self.request.route_path(f"{self.name}-plural", **matchdict))
+
+    @property
+    def timestamp(self) -> int:
+        if self._timestamp is None:
+            try:
+                self._timestamp = self.model.timestamp()
+            except storage_errors.ReadonlyError as exc:
+                raise http_error(
+                    httpexceptions.HTTPServiceUnavailable(),
+                    errno=ERRORS.BACKEND,
+                    message="Resource timestamp cannot be written in readonly mode.",
+                ) from exc
+        return self._timestamp
+
+    def _invalid(self, location: str, name: str | None, description: str) -> None:
+        raise_invalid(self.request, location=location, name=name, description=description)
+
+    def _check_accept(self) -> None:
+        accept = self.request.headers.get("Accept")
+        if accept and not self.request.accept.acceptable_offers(list(JSON_TYPES)):
+            self.request.errors.add(
+                "header", "Accept", "Accept header should be one of ['application/json']"
+            )
+            self.request.errors.status = 406
+            raise json_error_handler(self.request)
+
+    def _check_content_type(self, allowed: tuple[str, ...]) -> str:
+        content_type = (self.request.content_type or "").lower()
+        if not content_type:
+            if self.request.body:
+                return "application/json"
+            return allowed[0]
+        if content_type not in allowed:
+            self.request.errors.add(
+                "header",
+                "Content-Type",
+                f"Content-Type header should be one of {list(allowed)}",
+            )
+            self.request.errors.status = 415
+            raise json_error_handler(self.request)
+        return content_type
+
+    def _json_body(self) -> Any:
+        body = self.request.body
+        if not body:
+            return {}
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            self._invalid("body", None, f"Invalid JSON: {exc}")
+
+    def _envelope(self, body: Any, require_data: bool) -> tuple[Any, dict[str, list[str]] | None]:
+        if not isinstance(body, dict):
+            self._invalid("body", None, "Invalid JSON: the body must be an object")
+        unknown = sorted(set(body) - {"data", "permissions"})
+        if unknown:
+            self._invalid("body", unknown[0], f"Unrecognized keys in mapping: {unknown}")
+        data = body.get("data", colander.null)
+        if data is not colander.null and not isinstance(data, dict):
+            self._invalid("body", "data", "data in body: Should be an object")
+        permissions = self._validate_permissions(body.get("permissions"))
+        if data is colander.null and require_data:
+            data = {}
+        return data, permissions
+
+    def _validate_permissions(self, permissions: Any) -> dict[str, list[str]] | None:
+        if permissions is None:
+            return None
+        if not self.shareable:
+            self._invalid("body", "permissions", "This resource has no permissions")
+        if not isinstance(permissions, dict):
+            self._invalid("body", "permissions", "permissions in body: Should be an object")
+        result: dict[str, list[str]] = {}
+        for perm, principals in permissions.items():
+            if perm not in self.permissions:
+                allowed = ", ".join(self.permissions)
+                self._invalid("body", f"permissions.{perm}", f'"{perm}" is not one of {allowed}')
+            if principals is None:
+                result[perm] = None  # type: ignore[assignment]
+                continue
+            if not isinstance(principals, list):
+                self._invalid("body", f"permissions.{perm}", "Should be a list of principals")
+            for principal in principals:
+                if not isinstance(principal, str) or not principal or len(principal) > 256:
+                    self._invalid(
+                        "body",
+                        f"permissions.{perm}",
+                        f"Invalid principal {str(principal)[:64]!r}: "
+                        "expected a non-empty string of at most 256 characters",
+                    )
+            result[perm] = list(dict.fromkeys(principals))
+        return result
+
+    def _validate_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            validated = self.schema().deserialize(data)
+        except colander.Invalid as exc:
+            for name, description in sorted(exc.asdict().items()):
+                self.request.errors.add("body", f"data.{name}", description)
+            raise json_error_handler(self.request) from None
+        if validated is colander.null:  # pragma: no cover - mappings never are
+            validated = {}
+        for field in (self.model.modified_field, self.model.id_field):
+            if field in data:
+                validated[field] = data[field]
+        validated.pop(PERMISSIONS_FIELD, None)
+        return validated
+
+    def _check_object_id(self, object_id: Any) -> str:
+        if not isinstance(object_id, str) or not self.id_generator.match(object_id):
+            self._invalid("path", None, "Invalid object id")
+        return object_id
+
+    def _not_found(self, object_id: str) -> httpexceptions.HTTPException:
+        return http_error(
+            httpexceptions.HTTPNotFound(),
+            errno=ERRORS.INVALID_RESOURCE_ID,
+            details={"id": object_id, "resource_name": self.name},
+        )
+
+    def _modified_meanwhile(self, existing: dict[str, Any] | None) -> httpexceptions.HTTPException:
+        details = None
+        if existing is not None:
+            details = {"existing": {k: v for k, v in existing.items() if k != PERMISSIONS_FIELD}}
+        error = http_error(
+            httpexceptions.HTTPPreconditionFailed(),
+            errno=ERRORS.MODIFIED_MEANWHILE,
+            message="Resource was modified meanwhile",
+            details=details,
+        )
+        timestamp = existing[self.model.modified_field] if existing else None
+        if timestamp is not None:
+            self._set_timestamp_headers(error, timestamp)
+        return error
+
+    def _preconditions(self) -> Any:
+        headers = self.request.headers
+        try:
+            return parse_preconditions(headers.get("If-Match"), headers.get("If-None-Match"))
+        except PreconditionError as exc:
+            self._invalid("header", exc.name, str(exc))
+
+    def _set_timestamp_headers(self, response: Any, timestamp: int) -> None:
+        response.headers["ETag"] = f'"{timestamp}"'
+        response.headers["Last-Modified"] = formatdate(timestamp / 1000.0, usegmt=True)
+
+    def _not_modified(self, timestamp: int) -> httpexceptions.HTTPException:
+        response = httpexceptions.HTTPNotModified()
+        self._set_timestamp_headers(response, timestamp)
+        return response
+
+    def _add_cache_headers(self) -> None:
+        response = self.request.response
+        settings = self.request.registry.settings
+        expires = settings.get(f"{self.name}_cache_expires_seconds")
+        try:
+            expires = int(expires) if expires not in (None, "") else None
+        except (TypeError, ValueError):
+            expires = None
+        anonymous = self.request.prefixed_userid is None
+        if expires and anonymous:
+            response.cache_expires(expires)
+        else:
+            response.cache_control = "no-cache, no-store"
+
+    def _response_behavior(self) -> str:
+        behavior = self.request.headers.get("Response-Behavior", "full").strip().lower()
+        if behavior not in RESPONSE_BEHAVIORS:
+            self._invalid(
+                "header",
+                "Response-Behavior",
+                f"Response-Behavior should be one of {list(RESPONSE_BEHAVIORS)}",
+            )
+        return behavior
+
+    def _postprocess(
+        self,
+        result: Any,
+        action: ACTIONS = ACTIONS.READ,
+        old: Any = None,
+        with_permissions: bool = True,
+    ) -> dict[str, Any]:
+        body: dict[str, Any]
+        if isinstance(result, list):
+            body = {"data": result}
+        else:
+            data = dict(result)
+            permissions = data.pop(PERMISSIONS_FIELD, None)
+            body = {"data": data}
+            if self.shareable and with_permissions and permissions is not None:
+                body["permissions"] = {k: sorted(v) for k, v in permissions.items()}
+        timestamp = self._event_timestamp(result)
+        notify_resource_event(
+            self.request,
+            self.model.parent_id,
+            timestamp,
+            result if action is not ACTIONS.READ or isinstance(result, list) else [result],
+            action,
+            old=old,
+            resource_name=self.name,
+        )
+        return body
+
+    def _event_timestamp(self, result: Any) -> int:
+        try:
+            return self.model.timestamp()
+        except storage_errors.ReadonlyError:
+            if isinstance(result, dict):
+                return int(result.get(self.model.modified_field, 0))
+            return 0
+
+    # Querystring ---------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _querystring_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except QueryError as exc:
+            self._invalid("querystring", exc.name, exc.description)
+
+    def _plural_query(self) -> tuple[list[Filter], list[Sort], int, bool]:
+        params = self.request.GET
+        with self._querystring_errors():
+            filters = parse_filters(params.items(), self.rules)
+            sorting = parse_sort(params.get("_sort"), self.rules)
+            settings = self.request.registry.settings
+            limit = parse_limit(
+                params.get("_limit"),
+                settings.get("paginate_by"),
+                int(settings.get("storage_max_fetch_size", 10000)),
+            )
+        if not any(s.field == self.model.id_field for s in sorting):
+            sorting.append(Sort(self.model.id_field, sorting[-1].direction))
+        shared_ids = getattr(self.context, "shared_ids", None)
+        if shared_ids is not None:
+            # The caller may only see the objects shared with it.
+            filters.insert(0, Filter(self.model.id_field, sorted(shared_ids), COMPARISON.IN))
+        include_deleted = any(f.field == self.model.modified_field for f in filters)
+        if "_to" in params:
+            from strato.errors import send_alert
+
+            send_alert(self.request, "_to is deprecated, use _before instead")
+        return filters, sorting, limit, include_deleted
+
+    def _token_signer(self) -> TokenSigner:
+        settings = self.request.registry.settings
+        secret = settings.get("pagination_token_secret") or ""
+        if not secret:
+            base = str(settings.get("userid_hmac_secret") or "")
+            secret = hashlib.sha256(f"strato-pagination:{base}".encode()).hexdigest()
+        validity = int(settings.get("pagination_token_validity_seconds", 600))
+        return TokenSigner(secret, validity)
+
+    def _fingerprint(self, filters: list[Filter], sorting: list[Sort]) -> str:
+        scope = f"{self.name}\x00{self.model.parent_id}\x00{self.request.prefixed_userid}"
+        return query_fingerprint(scope, filters, sorting)
+
+    def _pagination_rules(
+        self, filters: list[Filter], sorting: list[Sort], single_use: bool = False
+    ) -> list[list[Filter]] | None:
+        token = self.request.GET.get("_token")
+        if token is None:
+            return None
+        try:
+            position, nonce = self._token_signer().decode(
+                token, self._fingerprint(filters, sorting)
+            )
+        except TokenError as exc:
+            self._invalid("querystring", "_token", str(exc))
+        if single_use:
+            cache = get_components(self.request).cache
+            if cache is None or cache.delete(nonce) is None:
+                self._invalid("querystring", "_token", "_token was already used or has expired.")
+        return build_pagination_rules(position, sorting)
+
+    def _next_page(
+        self,
+        last: dict[str, Any],
+        filters: list[Filter],
+        sorting: list[Sort],
+        limit: int,
+        single_use: bool = False,
+    ) -> str:
+        signer = self._token_signer()
+        token, nonce = signer.encode(
+            position_of(last, sorting), self._fingerprint(filters, sorting)
+        )
+        if single_use:
+            cache = get_components(self.request).cache
+            if cache is not None:
+                cache.set(nonce, "valid", signer.validity_seconds)
+        params = [(k, v) for k, v in self.request.GET.items() if k not in ("_limit", "_token")]
+        params += [("_limit", str(limit)), ("_token", token)]
+        service = f"{self.name}-plural"
+        matchdict = {k: v for k, v in (self.request.matchdict or {}).items() if k != "id"}
+        return self.request.route_url(service, **matchdict) + "?" + urlencode(params)
+
+    def _apply_fields(self, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        with self._querystring_errors():
+            fields = parse_fields(self.request.GET.get("_fields"), self.rules)
+        if fields is None:
+            return objects
+        return [apply_fields(o, fields, self.rules) for o in objects]
+
+    # Plural endpoints ----------------------------------------------------
+
+    def _check_plural_preconditions(self, delete: bool = False) -> None:
+        pre = self._preconditions()
+        timestamp = self.timestamp
+        if pre.if_none_match == ANY:
+            raise self._modified_meanwhile(None)
+        if isinstance(pre.if_match, int) and pre.if_match != timestamp:
+            error = self._modified_meanwhile(None)
+            self._set_timestamp_headers(error, timestamp)
+            raise error
+        if not delete and isinstance(pre.if_none_match, int) and pre.if_none_match == timestamp:
+            raise self._not_modified(timestamp)
+
+    def plural_head(self) -> Any:
+        """``HEAD``: headers of ``GET`` plus ``Total-Objects``, no body."""
+        self._check_accept()
+        filters, _, _, _ = self._plural_query()
+        self._check_plural_preconditions()
+        total = self.model.count_objects(filters=filters)
+        response = self.request.response
+        response.headers["Total-Objects"] = str(total)
+        response.headers["Total-Records"] = str(total)
+        self._set_timestamp_headers(response, self.timestamp)
+        self._add_cache_headers()
+        self._postprocess([])
+        return response
+
+    def plural_get(self) -> dict[str, Any]:
+        """``GET``: a page of objects, filtered and sorted."""
+        if self.request.method == "HEAD":
+            # Pyramid routes HEAD to GET views; counts are HEAD's own answer.
+            return self.plural_head()  # type: ignore[no-any-return]
+        self._check_accept()
+        filters, sorting, limit, include_deleted = self._plural_query()
+        self._check_plural_preconditions()
+        rules = self._pagination_rules(filters, sorting)
+        objects = self.model.get_objects(
+            filters=filters,
+            sorting=sorting,
+            pagination_rules=rules,
+            limit=limit + 1,
+            include_deleted=include_deleted,
+        )
+        response = self.request.response
+        if len(objects) > limit:
+            objects = objects[:limit]
+            response.headers["Next-Page"] = self._next_page(objects[-1], filters, sorting, limit)
+        self._set_timestamp_headers(response, self.timestamp)
+        self._add_cache_headers()
+        shown = self._apply_fields([self._clean(o) for o in objects])
+        return self._postprocess(shown)
+
+    def _clean(self, obj: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in obj.items() if k != PERMISSIONS_FIELD}
+
+    def plural_post(self) -> Any:
+        """``POST``: create an object (201), or return the existing one (200)."""
+        self._check_accept()
+        self._check_content_type(JSON_TYPES)
+        data, permissions = self._envelope(self._json_body(), require_data=True)
+        pre = self._preconditions()
+        object_id = data.get(self.model.id_field)
+        existing = None
+        if object_id is not None:
+            self._check_object_id(object_id)
+            with contextlib.suppress(storage_errors.ObjectNotFoundError):
+                existing = self.model.get_object(object_id)
+        if existing is not None:
+            if pre.if_none_match == ANY or (
+                isinstance(pre.if_match, int)
+                and pre.if_match != existing[self.model.modified_field]
+            ):
+                raise self._modified_meanwhile(existing)
+            self._set_timestamp_headers(self.request.response, existing[self.model.modified_field])
+            return self._postprocess(existing)
+        if pre.if_match is not None:
+            raise self._modified_meanwhile(None)
+
+        new = self._validate_data(data)
+        if permissions is not None:
+            new[PERMISSIONS_FIELD] = permissions
+        new = self.process_object(new)
+        try:
+            created = self.model.create_object(new)
+        except storage_errors.UnicityError as exc:
+            existing = exc.existing
+            if existing is None:
+                raise
+            self._set_timestamp_headers(self.request.response, existing[self.model.modified_field])
+            return self._postprocess(self.model.get_object(existing[self.model.id_field]))
+        self.request.response.status_code = 201
+        self._set_timestamp_headers(self.request.response, created[self.model.modified_field])
+        return self._postprocess(created, ACTIONS.CREATE)
+
+    def plural_delete(self) -> dict[str, Any]:
+        """``DELETE``: delete a page of matching objects, return tombstones."""
+        self._check_accept()
+        filters, sorting, limit, _ = self._plural_query()
+        self._check_plural_preconditions(delete=True)
+        rules = self._pagination_rules(filters, sorting, single_use=True)
+        objects = self.model.get_objects(
+            filters=filters, sorting=sorting, pagination_rules=rules, limit=limit + 1
+        )
+        response = self.request.response
+        if len(objects) > limit:
+            objects = objects[:limit]
+            response.headers["Next-Page"] = self._next_page(
+                objects[-1], filters, sorting, limit, single_use=True
+            )
+        deleted: list[dict[str, Any]] = []
+        if objects:
+            ids = [o[self.model.id_field] for o in objects]
+            deleted = self.model.delete_objects(
+                filters=[Filter(self.model.id_field, ids, COMPARISON.IN)], sorting=sorting
+            )
+        if deleted:
+            timestamp = max(d[self.model.modified_field] for d in deleted)
+            old_by_id = {o[self.model.id_field]: self._clean(o) for o in objects}
+            for tombstone in deleted:
+                notify_resource_event(
+                    self.request,
+                    self.model.parent_id,
+                    timestamp,
+                    tombstone,
+                    ACTIONS.DELETE,
+                    old=old_by_id.get(tombstone[self.model.id_field]),
+                    resource_name=self.name,
+                )
+            body = {"data": self._apply_fields(deleted)}
+        else:
+            timestamp = self.timestamp
+            body = self._postprocess([])
+        self._set_timestamp_headers(response, timestamp)
+        return body
+
+    # Object endpoints ----------------------------------------------------
+
+    def _get_existing(self, object_id: str) -> dict[str, Any] | None:
+        try:
+            return self.model.get_object(object_id)
+        except storage_errors.ObjectNotFoundError:
+            return None
+
+    def _check_object_preconditions(self, existing: dict[str, Any] | None, read: bool) -> Any:
+        pre = self._preconditions()
+        current = existing[self.model.modified_field] if existing else None
+        if pre.if_none_match == ANY and existing is not None:
+            raise self._modified_meanwhile(existing)
+        if pre.if_match == ANY and existing is None:
+            raise self._modified_meanwhile(None)
+        if isinstance(pre.if_match, int) and pre.if_match != current:
+            raise self._modified_meanwhile(existing)
+        if read and isinstance(pre.if_none_match, int) and pre.if_none_match == current:
+            raise self._not_modified(current)
+        return pre
+
+    def get(self) -> dict[str, Any]:
+        """``GET`` one object."""
+        self._check_accept()
+        object_id = self._check_object_id(self.object_id)
+        existing = self._get_existing(object_id)
+        if existing is None:
+            raise self._not_found(object_id)
+        self._check_object_preconditions(existing, read=True)
+        self._set_timestamp_headers(self.request.response, existing[self.model.modified_field])
+        self._add_cache_headers()
+        with self._querystring_errors():
+            fields = parse_fields(self.request.GET.get("_fields"), self.rules)
+        if fields is not None:
+            partial = apply_fields(self._clean(existing), fields, self.rules)
+            body = self._postprocess(partial, with_permissions=False)
+            return body
+        return self._postprocess(existing)
+
+    def put(self) -> dict[str, Any]:
+        """``PUT``: replace (200) or create (201) the object at this URL."""
+        self._check_accept()
+        self._check_content_type(JSON_TYPES)
+        object_id = self._check_object_id(self.object_id)
+        body = self._json_body()
+        data, permissions = self._envelope(body, require_data=False)
+        existing = self._get_existing(object_id)
+        pre = self._check_object_preconditions(existing, read=False)
+
+        if data is colander.null:
+            data = {k: v for k, v in (existing or {}).items() if k != PERMISSIONS_FIELD}
+            data.pop(self.model.modified_field, None)
+        body_id = data.get(self.model.id_field)
+        if body_id is not None and body_id != object_id:
+            self._invalid("body", "data.id", "Object id does not match existing object")
+        data[self.model.id_field] = object_id
+        new = self._validate_data(data)
+        new[self.model.id_field] = object_id
+        new = self._drop_stale_timestamp(new, existing)
+        if permissions is not None:
+            new[PERMISSIONS_FIELD] = permissions
+        new = self.process_object(new, existing)
+        old = self._clean(existing) if existing else None
+
+        if_match = pre.if_match if isinstance(pre.if_match, int) else None
+        if pre.if_none_match == ANY:
+            try:
+                saved = self.model.create_object(new)
+            except storage_errors.UnicityError as exc:
+                raise self._modified_meanwhile(exc.existing) from None
+        else:
+            try:
+                saved = self.model.update_object(
+                    new, if_match=if_match, replace_permissions=permissions is not None
+                )
+            except storage_errors.ObjectModifiedError as exc:
+                raise self._modified_meanwhile(exc.existing) from None
+        self._set_timestamp_headers(self.request.response, saved[self.model.modified_field])
+        if existing is None:
+            self.request.response.status_code = 201
+            return self._postprocess(saved, ACTIONS.CREATE)
+        return self._postprocess(saved, ACTIONS.UPDATE, old=old)
+
+    def _drop_stale_timestamp(
+        self, new: dict[str, Any], existing: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        field = self.model.modified_field
+        value = new.get(field)
+        if value is None:
+            return new
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or (existing is not None and value <= existing[field])
+        ):
+            new.pop(field)
+        return new
+
+    def patch(self) -> dict[str, Any]:
+        """``PATCH``: modify the object with one of three dialects."""
+        self._check_accept()
+        content_type = self._check_content_type(PATCH_TYPES)
+        object_id = self._check_object_id(self.object_id)
+        body = self._json_body()
+        behavior = self._response_behavior()
+        if content_type == "application/json-patch+json":
+            if not isinstance(body, list):
+                self._invalid("body", None, "A JSON patch must be a list of operations")
+            changes, permissions = None, None
+        else:
+            changes, permissions = self._envelope(body, require_data=False)
+            if changes is colander.null and permissions is None:
+                self._invalid("body", None, "Provide at least one of data or permissions")
+
+        for attempt in range(PATCH_RETRIES):
+            existing = self._get_existing(object_id)
+            if existing is None:
+                raise self._not_found(object_id)
+            pre = self._check_object_preconditions(existing, read=False)
+            current = self._clean(existing)
+            current_perms = {
+                k: list(v) for k, v in (existing.get(PERMISSIONS_FIELD) or {}).items()
+            }
+            new_perms: dict[str, Any] | None = permissions
+            if content_type == "application/json-patch+json":
+                try:
+                    new_data, patched_perms = patching.apply_json_patch(
+                        current, current_perms, body
+                    )
+                except patching.PatchError as exc:
+                    self._invalid("body", None, f"JSON Patch operation failed: {exc}")
+                new_perms = self._validate_permissions(patched_perms) if self.shareable else None
+                if self.shareable:
+                    for perm in self.permissions:
+                        new_perms = new_perms or {}
+                        new_perms.setdefault(perm, [])
+            elif content_type == "application/merge-patch+json":
+                new_data = (
+                    patching.merge_patch(current, changes)
+                    if changes is not colander.null
+                    else dict(current)
+                )
+                if permissions is not None:
+                    new_perms = {k: v for k, v in permissions.items() if v is not None}
+                    for k, v in permissions.items():
+                        if v is None:
+                            new_perms[k] = []
+            else:
+                new_data = (
+                    patching.shallow_merge(current, changes)
+                    if changes is not colander.null
+                    else dict(current)
+                )
+                if permissions is not None:
+                    new_perms = {k: v for k, v in permissions.items() if v is not None}
+
+            for field in self.schema.get_option("readonly_fields"):
+                if new_data.get(field, _UNSET) != current.get(field, _UNSET):
+                    self._invalid("body", f"data.{field}", f"Cannot modify {field}")
+            new_data[self.model.id_field] = object_id
+            sent_timestamp = new_data.get(self.model.modified_field)
+            new_data.pop(self.model.modified_field, None)
+            validated = self._validate_data(new_data)
+            validated[self.model.id_field] = object_id
+            if (
+                isinstance(sent_timestamp, int)
+                and not isinstance(sent_timestamp, bool)
+                and sent_timestamp > existing[self.model.modified_field]
+            ):
+                validated[self.model.modified_field] = sent_timestamp
+            if new_perms is not None:
+                validated[PERMISSIONS_FIELD] = new_perms
+            validated = self.process_object(validated, existing)
+            if_match = pre.if_match if isinstance(pre.if_match, int) else None
+            try:
+                saved = self.model.update_object(
+                    validated, if_match=if_match or existing[self.model.modified_field]
+                )
+            except storage_errors.ObjectModifiedError as exc:
+                if if_match is not None or attempt == PATCH_RETRIES - 1:
+                    raise self._modified_meanwhile(exc.existing) from None
+                continue
+            break
+
+        self._set_timestamp_headers(self.request.response, saved[self.model.modified_field])
+        body_out = self._postprocess(saved, ACTIONS.UPDATE, old=current)
+        if behavior == "light":
+            sent = changes if isinstance(changes, Mapping) else {}
+            body_out["data"] = {k: v for k, v in body_out["data"].items() if k in sent}
+        elif behavior == "diff":
+            sent = changes if isinstance(changes, Mapping) else {}
+            body_out["data"] = {
+                k: v for k, v in body_out["data"].items() if k in sent and sent[k] != v
+            }
+        return body_out
+
+    def delete(self) -> dict[str, Any]:
+        """``DELETE`` one object, answering its tombstone."""
+        self._check_accept()
+        object_id = self._check_object_id(self.object_id)
+        existing = self._get_existing(object_id)
+        if existing is None:
+            raise self._not_found(object_id)
+        pre = self._check_object_preconditions(existing, read=False)
+        last_modified = None
+        raw = self.request.GET.get("last_modified")
+        if raw is not None:
+            with self._querystring_errors():
+                last_modified = parse_timestamp("last_modified", raw)
+        if_match = pre.if_match if isinstance(pre.if_match, int) else None
+        try:
+            tombstone = self.model.delete_object(
+                existing, last_modified=last_modified, if_match=if_match
+            )
+        except storage_errors.ObjectNotFoundError:
+            raise self._not_found(object_id) from None
+        except storage_errors.ObjectModifiedError as exc:
+            raise self._modified_meanwhile(exc.existing) from None
+        self._set_timestamp_headers(self.request.response, tombstone[self.model.modified_field])
+        old = self._clean(existing)
+        return self._postprocess(tombstone, ACTIONS.DELETE, old=old, with_permissions=False)
+
+
+_UNSET = object()
+_DEFAULT_GENERATOR = UUID4()
+
+
+def _strip_version(path: str) -> str:
+    parts = path.split("/", 2)
+    if len(parts) > 2 and parts[1][:1] == "v" and parts[1][1:].isdigit():
+        return "/" + parts[2]
+    if len(parts) == 2 and parts[1][:1] == "v" and parts[1][1:].isdigit():
+        return "/"
+    return path
+
+
+class UserResource(Resource):
+    """Objects private to the authenticated user (parent id = user id).
+
+    Anonymous requests are refused with 401.
+    """
+
+    def get_parent_id(self, request: Request) -> str:
+        userid = request.prefixed_userid
+        if userid is None:
+            raise httpexceptions.HTTPForbidden()
+        return str(userid)
+
+
+class ShareableResource(Resource):
+    """Objects carrying their own permissions (``read``, ``write``).
+
+    Every write re-adds the writer to ``write`` (unless
+    ``explicit_permissions`` is false); responses to single objects carry
+    the ``permissions`` envelope.
+    """
+
+    shareable = True

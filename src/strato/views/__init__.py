@@ -1,0 +1,1 @@
+"""strato's own endpoints: hello, heartbeats, version, and the error views."""
