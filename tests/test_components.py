@@ -22,9 +22,7 @@ def test_a_fresh_registry_gets_empty_components() -> None:
     assert components.cache is None
     assert components.heartbeats == {}
     assert components.capabilities == {}
-    assert components.public_settings == {
-        "batch_max_requests", "readonly", "explicit_permissions"
-    }
+    assert components.public_settings == {"batch_max_requests", "readonly", "explicit_permissions"}
 
 
 def test_the_same_components_are_returned_every_time() -> None:
@@ -76,4 +74,4 @@ def test_directives_fill_the_components() -> None:
     config.add_api_capability("queue", description="Queue")
     components = get_components(config.registry)
     assert components.heartbeats == {"queue": check}
-    assert components.capabilities == {"queue": {"description": "Queue", "url": ""}}
+    assert components.capabilities["queue"] == {"description": "Queue", "url": ""}

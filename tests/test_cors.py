@@ -134,7 +134,5 @@ def test_a_405_keeps_the_cors_headers(app: webtest.TestApp) -> None:
 
 
 def test_a_trailing_slash_redirect_keeps_the_cors_headers(raw_app: webtest.TestApp) -> None:
-    response = raw_app.get(
-        "/v1/__heartbeat__/", headers={"Origin": "https://a.net"}, status=307
-    )
+    response = raw_app.get("/v1/__heartbeat__/", headers={"Origin": "https://a.net"}, status=307)
     assert response.headers["Access-Control-Allow-Origin"] == "*"

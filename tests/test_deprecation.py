@@ -25,9 +25,7 @@ def test_no_eos_no_alert(app: webtest.TestApp) -> None:
 
 
 def test_future_eos_adds_a_soft_eol_alert(make_app: Factory) -> None:
-    app = make_app(
-        {"eos": FUTURE, "eos_message": "Moving to v2", "eos_url": "https://docs/eos"}
-    )
+    app = make_app({"eos": FUTURE, "eos_message": "Moving to v2", "eos_url": "https://docs/eos"})
     response = app.get("/")
     assert response.status_code == 200
     assert alert(response) == {
@@ -77,7 +75,7 @@ def test_eos_with_a_time_and_timezone(make_app: Factory) -> None:
 
 
 def test_a_bad_eos_date_fails_at_start_up(make_app: Factory) -> None:
-    with pytest.raises(ConfigurationError, match="'eos'.*not-a-date"):
+    with pytest.raises(ConfigurationError, match=r"'eos'.*not-a-date"):
         make_app({"eos": "not-a-date"})
 
 

@@ -154,8 +154,9 @@ def test_json_error_handler_decodes_byte_descriptions() -> None:
 def test_raise_invalid_raises_a_400() -> None:
     request = request_with_errors()
     with pytest.raises(httpexceptions.HTTPBadRequest) as excinfo:
-        raise_invalid(request, name="limit", description="must be positive",
-                      location="querystring")
+        raise_invalid(
+            request, name="limit", description="must be positive", location="querystring"
+        )
     body = body_of(excinfo.value)
     assert body["message"] == "limit in querystring: must be positive"
     assert body["errno"] == 107
@@ -184,5 +185,8 @@ def test_error_response_builds_a_fresh_response() -> None:
     response = error_response(503, ERRORS.BACKEND, "Later")
     assert response.status_code == 503
     assert body_of(response) == {
-        "code": 503, "errno": 201, "error": "Service Unavailable", "message": "Later"
+        "code": 503,
+        "errno": 201,
+        "error": "Service Unavailable",
+        "message": "Later",
     }

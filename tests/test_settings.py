@@ -112,7 +112,7 @@ def test_two_ini_spellings_with_the_same_value_are_accepted() -> None:
 
 
 def test_two_ini_spellings_with_different_values_are_a_conflict() -> None:
-    with pytest.raises(ConfigurationError, match="food.paginate_by.*conflict|conflict"):
+    with pytest.raises(ConfigurationError, match="in conflict"):
         initialized({"food.paginate_by": "7", "paginate_by": "8"})
 
 
@@ -222,7 +222,7 @@ def test_bad_ini_value_fails_at_start_up_naming_the_setting(
 
 
 def test_bad_environment_value_fails_at_start_up_naming_the_setting() -> None:
-    with pytest.raises(ConfigurationError, match="'paginate_by'.*'abc'"):
+    with pytest.raises(ConfigurationError, match=r"'paginate_by'.*'abc'"):
         initialized(environ={"FOOD_PAGINATE_BY": "abc"})
 
 

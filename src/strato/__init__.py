@@ -155,9 +155,10 @@ def includeme(config: Configurator) -> None:
     for plugin in aslist(" ".join(settings.get("includes") or [])):
         config.include(plugin)
     config.scan("strato.views")
-    from strato.views import batch
+    from strato.views import batch, openapi
 
     batch.setup_capability(config)
+    openapi.setup_capability(config)
     config.commit()
 
 

@@ -200,8 +200,50 @@ def _events_tween_factory(handler: Callable[[Request], Response], registry: Any)
     return tween
 
 
+class _ForActions:
+    """Subscriber predicate ``for_actions=(ACTIONS.CREATE, ...)``."""
+
+    def __init__(self, actions: Iterable[ACTIONS | str], config: Configurator) -> None:
+        self.actions = tuple(ACTIONS(a) for a in actions)
+
+    def text(self) -> str:
+        return f"for_actions = {sorted(a.value for a in self.actions)}"
+
+    phash = text
+
+    def __call__(self, event: Any) -> bool:
+        payload = getattr(event, "payload", None) or {}
+        return payload.get("action") in {a.value for a in self.actions}
+
+
+class _ForResources:
+    """Subscriber predicate ``for_resources=("mushroom", ...)``."""
+
+    def __init__(self, names: Iterable[str], config: Configurator) -> None:
+        self.names = tuple(names)
+
+    def text(self) -> str:
+        return f"for_resources = {sorted(self.names)}"
+
+    phash = text
+
+    def __call__(self, event: Any) -> bool:
+        payload = getattr(event, "payload", None) or {}
+        return payload.get("resource_name") in self.names
+
+
 def setup(config: Configurator) -> None:
-    """Install the events tween (under the exception view: errors roll back)."""
+    """Install the events tween (under the exception view: errors roll back).
+
+    Also offers ``request.notify_resource_event()`` and the subscriber
+    predicates ``for_actions`` and ``for_resources``::
+
+        config.add_subscriber(on_change, ResourceChanged,
+                              for_actions=(ACTIONS.CREATE,), for_resources=("food",))
+    """
     from pyramid.tweens import EXCVIEW
 
     config.add_tween("strato.events._events_tween_factory", under=EXCVIEW)
+    config.add_request_method(notify_resource_event, name="notify_resource_event")
+    config.add_subscriber_predicate("for_actions", _ForActions)
+    config.add_subscriber_predicate("for_resources", _ForResources)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pyramid.authorization import Authenticated, Everyone
@@ -41,8 +42,23 @@ def get_user_info(request: Request) -> dict[str, Any]:
     return {"id": userid, "principals": list(request.prefixed_principals)}
 
 
+def json_body(request: Request) -> Any:
+    """The decoded JSON body; anything undecodable raises :class:`ValueError`.
+
+    WebOb lets an unknown ``charset`` (LookupError) or a too deeply nested
+    document (RecursionError) escape; validators only turn ValueError into
+    a 400, so those would be 500s.
+    """
+    try:
+        return json.loads(request.body.decode(request.charset or "UTF-8"))
+    except (LookupError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
+
+
 def setup(config: Configurator) -> None:
     """Register the request helpers."""
+    config.add_request_method(json_body, name="json_body", property=True)
+    config.add_request_method(json_body, name="json", property=True)
     config.add_request_method(prefixed_userid, name="prefixed_userid", reify=True)
     config.add_request_method(prefixed_principals, name="prefixed_principals", reify=True)
     config.add_request_method(get_user_info, name="get_user_info")

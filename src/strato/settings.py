@@ -186,6 +186,15 @@ SETTINGS: dict[str, Setting] = {
     "cache_url": Setting(as_str, "", "URL of the cache database."),
     "cache_prefix": Setting(as_str, "", "Prefix of every cache key."),
     "cache_max_size_bytes": Setting(as_int, 524288, "Size cap of the memory cache.", 0),
+    "cache_pool_size": Setting(
+        as_optional_int, None, "Most cache connections per process (empty: backend default).", 1
+    ),
+    "cache_pool_timeout": Setting(
+        as_optional_float,
+        None,
+        "Seconds to wait for a free cache connection (empty: backend default).",
+        0,
+    ),
     "cors_origins": Setting(as_list, ["*"], "Allowed CORS origins (fnmatch globs)."),
     "cors_max_age_seconds": Setting(
         as_optional_int, 3600, "Access-Control-Max-Age of preflight responses.", 0
@@ -241,6 +250,18 @@ SETTINGS: dict[str, Setting] = {
     "pagination_token_validity_seconds": Setting(as_int, 600, "Lifetime of pagination tokens.", 1),
     "permission_backend": Setting(as_str, "", "Dotted name of the permission backend module."),
     "permission_url": Setting(as_str, "", "URL of the permission database."),
+    "permission_pool_size": Setting(
+        as_optional_int,
+        None,
+        "Most permission connections per process (empty: backend default).",
+        1,
+    ),
+    "permission_pool_timeout": Setting(
+        as_optional_float,
+        None,
+        "Seconds to wait for a free permission connection (empty: backend default).",
+        0,
+    ),
     "profiler_dir": Setting(as_str, tempfile.gettempdir(), "Folder of profiler output."),
     "profiler_enabled": Setting(as_bool, False, "Profile every request with werkzeug's profiler."),
     "project_docs": Setting(as_str, "", "URL of the service documentation."),

@@ -22,7 +22,8 @@ from pyramid.config import Configurator
 
 from strato import resource
 from strato.resource.schema import Any as AnyValue
-from strato.testing import make_webtest
+from strato.components import Components, get_components
+from strato.testing import get_user_headers, make_webtest
 
 
 class StrictSchema(resource.ResourceSchema):
@@ -103,19 +104,59 @@ class Label(resource.Resource):
     pass
 
 
+RESOURCE_NAMES = (
+    "toadstool",
+    "moisture",
+    "spore",
+    "psilo",
+    "mushroom",
+    "note",
+    "plant",
+    "reading",
+    "label",
+)
+
+
 def includeme(config: Configurator) -> None:
-    config.scan("tests.resource.testapp")
+    config.scan(__name__)
 
 
 #: Settings every resource test starts from (memory backends are added by make_webtest).
 BASE_SETTINGS: dict[str, Any] = {
     "multiauth.policies": "basicauth",
     "label_id_generator": "strato.storage.generators.NameGenerator",
+    "mushroom_create_principals": "system.Authenticated",
 }
+
+#: Basic auth headers of two users.
+BOB = get_user_headers("bob")
+ALICE = get_user_headers("alice")
 
 
 def make_app(settings: dict[str, Any] | None = None, **kw: Any) -> Any:
     """The test service under WebTest; relative URLs get the ``/v0`` prefix."""
-    return make_webtest(
-        includeme, {**BASE_SETTINGS, **(settings or {})}, version="0.1.0", **kw
-    )
+    return make_webtest(includeme, {**BASE_SETTINGS, **(settings or {})}, version="0.1.0", **kw)
+
+
+def components(app: Any) -> Components:
+    """The backends of a test app."""
+    return get_components(app.app.registry)
+
+
+def storage_state(app: Any) -> dict[str, Any]:
+    """Everything stored: objects and tombstones of every resource, and timestamps.
+
+    Comparing it before and after a failed request proves nothing was written.
+    """
+    storage = components(app).storage
+    state: dict[str, Any] = {}
+    for name in RESOURCE_NAMES:
+        state[name] = storage.list_all(name, "*", include_deleted=True)
+        state[f"{name}:timestamps"] = storage.all_resources_timestamps(name)
+    return state
+
+
+def create(app: Any, path: str, data: dict[str, Any], headers: Any = None, **kw: Any) -> Any:
+    """POST ``data`` to ``path`` and return the created object."""
+    response = app.post_json(path, {"data": data}, headers=headers or BOB, **kw)
+    return response.json["data"]

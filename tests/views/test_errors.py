@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlparse
 
 import colander
 import pytest
 import webtest
-from cornice.validators import colander_body_validator
+from cornice.validators import colander_body_validator, colander_querystring_validator
 from pyramid import httpexceptions
 from pyramid.config import Configurator
 from pyramid.request import Request
@@ -92,7 +93,10 @@ def assert_error_envelope(response: webtest.TestResponse) -> None:
 def test_unknown_url_is_404_errno_111(app: webtest.TestApp) -> None:
     response = app.get("/unknown", status=404)
     assert_formatted_error(
-        response, 404, ERRORS.MISSING_RESOURCE, "Not Found",
+        response,
+        404,
+        ERRORS.MISSING_RESOURCE,
+        "Not Found",
         "The resource you are looking for could not be found.",
     )
     assert_error_envelope(response)
@@ -102,7 +106,9 @@ def test_unknown_version_is_404_errno_116(raw_app: webtest.TestApp) -> None:
     for path in ("/v2/", "/v2/anything", "/v0"):
         response = raw_app.get(path, status=404)
         assert_formatted_error(
-            response, 404, ERRORS.VERSION_NOT_AVAILABLE,
+            response,
+            404,
+            ERRORS.VERSION_NOT_AVAILABLE,
             message="The requested API version is not available on this server.",
         )
 
@@ -190,7 +196,10 @@ def test_crlf_in_a_path_never_reaches_a_location_header(raw_app: webtest.TestApp
 def test_unknown_method_is_405_with_allow(service_app: webtest.TestApp) -> None:
     response = service_app.put_json("/fruits", {}, status=405)
     assert_formatted_error(
-        response, 405, ERRORS.METHOD_NOT_ALLOWED, "Method Not Allowed",
+        response,
+        405,
+        ERRORS.METHOD_NOT_ALLOWED,
+        "Method Not Allowed",
         "Method not allowed on this endpoint.",
     )
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
@@ -207,9 +216,7 @@ def test_readonly_refuses_writes_with_405(make_app: Factory, method: str) -> Non
     app = make_app({"readonly": "true"}, includeme=with_services)
     response = app.request("/v1/fruits", method=method, status=405)
     assert response.json["errno"] == ERRORS.METHOD_NOT_ALLOWED
-    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {
-        "GET", "HEAD", "OPTIONS"
-    }
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
 
 
 def test_readonly_allows_reads(make_app: Factory) -> None:
@@ -242,12 +249,32 @@ def test_malformed_bodies_are_400_not_500(service_app: webtest.TestApp, body: by
     assert response.json["errno"] == ERRORS.INVALID_PARAMETERS
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json; charset=bogus", b'{"name": "kiwi"}'),
+        ("application/json", b"[" * 5_000),
+        ("application/json", b'{"a":' * 1_500),
+        ("application/json; charset=utf-8", b'{"name": "\xff"}'),
+    ],
+)
+def test_undecodable_bodies_are_400_not_500(
+    service_app: webtest.TestApp, content_type: str, body: bytes
+) -> None:
+    response = service_app.post(
+        "/fruits", body, headers={"Content-Type": content_type}, status=400
+    )
+    assert_formatted_error(response, 400, ERRORS.INVALID_PARAMETERS, "Invalid parameters")
+    assert response.json["message"].startswith("Invalid JSON")
+
+
 def test_schema_errors_name_the_field(service_app: webtest.TestApp) -> None:
     response = service_app.post_json("/fruits", {"weight": "heavy"}, status=400)
     body = response.json
     assert body["message"] == "name in body: Required"
     assert {(d["location"], d["name"]) for d in body["details"]} == {
-        ("body", "name"), ("body", "weight")
+        ("body", "name"),
+        ("body", "weight"),
     }
 
 
@@ -278,7 +305,10 @@ def test_unacceptable_accept_is_406_errno_107(service_app: webtest.TestApp) -> N
 def test_a_bug_is_a_generic_500(service_app: webtest.TestApp) -> None:
     response = service_app.get("/failures/bug", status=500)
     assert_formatted_error(
-        response, 500, ERRORS.UNDEFINED, "Internal Server Error",
+        response,
+        500,
+        ERRORS.UNDEFINED,
+        "Internal Server Error",
         "A programmatic error occurred, developers have been informed.",
         info="https://",
     )
@@ -330,7 +360,9 @@ def test_integrity_error_is_409_errno_122_with_retry_after(
 ) -> None:
     response = service_app.get("/failures/conflict", status=409)
     assert_formatted_error(
-        response, 409, ERRORS.CONSTRAINT_VIOLATED,
+        response,
+        409,
+        ERRORS.CONSTRAINT_VIOLATED,
         message="Integrity constraint violated, please retry.",
     )
     assert "duplicate key" not in response.text
@@ -387,9 +419,6 @@ def test_non_utf8_querystring_is_never_a_500(service_app: webtest.TestApp) -> No
 
 
 def test_non_utf8_querystring_on_a_validated_service_is_a_400(make_app: Factory) -> None:
-    import colander
-    from cornice.validators import colander_querystring_validator
-
     class Query(colander.MappingSchema):
         q = colander.SchemaNode(colander.String(), missing="")
 
@@ -422,3 +451,15 @@ def test_huge_header_values_are_not_a_500(service_app: webtest.TestApp) -> None:
     headers = {"X-Request-Id": "x" * 10_000, "Origin": "o" * 10_000, "Accept": "a" * 10_000}
     response = service_app.get("/fruits", headers=headers, expect_errors=True)
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("path", ["//evil.com/", "///evil.com/", "/v1//evil.com/", "/\\evil.com/"])
+@pytest.mark.parametrize("redirect_enabled", ["true", "false"])
+def test_redirects_never_leave_the_host(
+    make_app: Factory, path: str, redirect_enabled: str
+) -> None:
+    app = make_app({"version_prefix_redirect_enabled": redirect_enabled}, prefixed=False)
+    response = app.get(path, expect_errors=True)
+    assert response.status_code in (307, 404)
+    if response.status_code == 307:
+        assert urlparse(response.headers["Location"]).netloc == "localhost"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 from collections.abc import Iterator, Mapping
 from email.utils import formatdate
 from typing import Any, ClassVar
@@ -111,6 +112,7 @@ class Resource:
             deleted_field=self.model.deleted_field,
         )
         self._timestamp: int | None = None
+        self._shared_filter: Filter | None = None
 
     # Hooks --------------------------------------------------------------
 
@@ -148,7 +150,11 @@ class Resource:
         """The permission URI of an object: its path without the version prefix."""
         matchdict = dict(self.request.matchdict or {})
         matchdict["id"] = object_id
-        path = self.request.route_path(f"{self.name}-object", **matchdict)
+        try:
+            path = self.request.route_path(f"{self.name}-object", **matchdict)
+        except KeyError:
+            # Registered without an object endpoint (``object_path=None``).
+            return f"{self.plural_uri().rstrip('/')}/{object_id}"
         return _strip_version(path)
 
     def plural_uri(self) -> str:
@@ -201,7 +207,13 @@ class Resource:
         if not body:
             return {}
         try:
-            return json.loads(body.decode("utf-8"))
+            return json.loads(
+                body.decode("utf-8"),
+                parse_constant=_reject_constant,
+                parse_float=_finite_float,
+            )
+        except RecursionError:
+            self._invalid("body", None, "Invalid JSON: nested too deeply")
         except (UnicodeDecodeError, ValueError) as exc:
             self._invalid("body", None, f"Invalid JSON: {exc}")
 
@@ -216,6 +228,11 @@ class Resource:
             self._invalid("body", "data", "data in body: Should be an object")
         permissions = self._validate_permissions(body.get("permissions"))
         if data is colander.null and require_data:
+            # ``data`` may be left out only when the schema accepts ``{}``.
+            try:
+                self.schema().deserialize({})
+            except colander.Invalid:
+                self._invalid("body", "data", "Required")
             data = {}
         return data, permissions
 
@@ -256,9 +273,12 @@ class Resource:
             raise json_error_handler(self.request) from None
         if validated is colander.null:  # pragma: no cover - mappings never are
             validated = {}
-        for field in (self.model.modified_field, self.model.id_field):
-            if field in data:
-                validated[field] = data[field]
+        validated.pop(self.model.modified_field, None)
+        if self.model.id_field in data:
+            validated[self.model.id_field] = data[self.model.id_field]
+        timestamp = data.get(self.model.modified_field)
+        if _is_timestamp(timestamp):
+            validated[self.model.modified_field] = timestamp
         validated.pop(PERMISSIONS_FIELD, None)
         return validated
 
@@ -390,7 +410,8 @@ class Resource:
         shared_ids = getattr(self.context, "shared_ids", None)
         if shared_ids is not None:
             # The caller may only see the objects shared with it.
-            filters.insert(0, Filter(self.model.id_field, sorted(shared_ids), COMPARISON.IN))
+            self._shared_filter = Filter(self.model.id_field, sorted(shared_ids), COMPARISON.IN)
+            filters.insert(0, self._shared_filter)
         include_deleted = any(f.field == self.model.modified_field for f in filters)
         if "_to" in params:
             from strato.errors import send_alert
@@ -409,7 +430,10 @@ class Resource:
 
     def _fingerprint(self, filters: list[Filter], sorting: list[Sort]) -> str:
         scope = f"{self.name}\x00{self.model.parent_id}\x00{self.request.prefixed_userid}"
-        return query_fingerprint(scope, filters, sorting)
+        # The sharing filter is left out: objects shared with the caller while
+        # it pages must not invalidate its token.
+        asked = [f for f in filters if f is not self._shared_filter]
+        return query_fingerprint(scope, asked, sorting)
 
     def _pagination_rules(
         self, filters: list[Filter], sorting: list[Sort], single_use: bool = False
@@ -450,6 +474,23 @@ class Resource:
         service = f"{self.name}-plural"
         matchdict = {k: v for k, v in (self.request.matchdict or {}).items() if k != "id"}
         return self.request.route_url(service, **matchdict) + "?" + urlencode(params)
+
+    def _split_page(
+        self, objects: list[dict[str, Any]], limit: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """The page to answer, and whether a next page may hold more objects.
+
+        One object more than the page is fetched to know. When the storage
+        caps the fetch at the page size, a full page may be the last one: a
+        ``Next-Page`` leading to an empty page is better than objects never
+        listed.
+        """
+        if len(objects) > limit:
+            return objects[:limit], True
+        storage = get_components(self.request).storage
+        cap = getattr(storage, "max_fetch_size", None)
+        full = bool(objects) and cap is not None and len(objects) == limit >= cap
+        return objects, full
 
     def _apply_fields(self, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
         with self._querystring_errors():
@@ -503,8 +544,8 @@ class Resource:
             include_deleted=include_deleted,
         )
         response = self.request.response
-        if len(objects) > limit:
-            objects = objects[:limit]
+        objects, more = self._split_page(objects, limit)
+        if more:
             response.headers["Next-Page"] = self._next_page(objects[-1], filters, sorting, limit)
         self._set_timestamp_headers(response, self.timestamp)
         self._add_cache_headers()
@@ -563,8 +604,8 @@ class Resource:
             filters=filters, sorting=sorting, pagination_rules=rules, limit=limit + 1
         )
         response = self.request.response
-        if len(objects) > limit:
-            objects = objects[:limit]
+        objects, more = self._split_page(objects, limit)
+        if more:
             response.headers["Next-Page"] = self._next_page(
                 objects[-1], filters, sorting, limit, single_use=True
             )
@@ -684,11 +725,7 @@ class Resource:
         value = new.get(field)
         if value is None:
             return new
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or (existing is not None and value <= existing[field])
-        ):
+        if not _is_timestamp(value) or (existing is not None and value <= existing[field]):
             new.pop(field)
         return new
 
@@ -706,7 +743,7 @@ class Resource:
         else:
             changes, permissions = self._envelope(body, require_data=False)
             if changes is colander.null and permissions is None:
-                self._invalid("body", None, "Provide at least one of data or permissions")
+                self._invalid("body", "data", "Provide at least one of data or permissions")
 
         for attempt in range(PATCH_RETRIES):
             existing = self._get_existing(object_id)
@@ -759,8 +796,7 @@ class Resource:
             validated = self._validate_data(new_data)
             validated[self.model.id_field] = object_id
             if (
-                isinstance(sent_timestamp, int)
-                and not isinstance(sent_timestamp, bool)
+                _is_timestamp(sent_timestamp)
                 and sent_timestamp > existing[self.model.modified_field]
             ):
                 validated[self.model.modified_field] = sent_timestamp
@@ -780,14 +816,18 @@ class Resource:
 
         self._set_timestamp_headers(self.request.response, saved[self.model.modified_field])
         body_out = self._postprocess(saved, ACTIONS.UPDATE, old=current)
-        if behavior == "light":
-            sent = changes if isinstance(changes, Mapping) else {}
-            body_out["data"] = {k: v for k, v in body_out["data"].items() if k in sent}
-        elif behavior == "diff":
-            sent = changes if isinstance(changes, Mapping) else {}
-            body_out["data"] = {
-                k: v for k, v in body_out["data"].items() if k in sent and sent[k] != v
-            }
+        if behavior != "full":
+            # What the client asked for: the fields it sent, or with a JSON
+            # patch the whole patched object.
+            if content_type == "application/json-patch+json":
+                requested = new_data
+            else:
+                requested = changes if isinstance(changes, Mapping) else {}
+            stored = body_out["data"]
+            changed = [k for k in requested if k in stored and current.get(k, _UNSET) != stored[k]]
+            if behavior == "diff":
+                changed = [k for k in changed if requested[k] != stored[k]]
+            body_out["data"] = {k: stored[k] for k in changed}
         return body_out
 
     def delete(self) -> dict[str, Any]:
@@ -819,6 +859,27 @@ class Resource:
 
 _UNSET = object()
 _DEFAULT_GENERATOR = UUID4()
+#: Client-sent ``last_modified`` values outside this range are ignored: they
+#: would not fit the 64-bit timestamp columns of SQL backends.
+_MAX_TIMESTAMP = 2**63 - 1
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; storing them would fail later, in a backend.
+    raise ValueError(f"{name} is not a valid JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:32]} is too large")
+    return value
+
+
+def _is_timestamp(value: Any) -> bool:
+    return (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_TIMESTAMP
+    )
 
 
 def _strip_version(path: str) -> str:

@@ -29,6 +29,8 @@ __all__ = [
 MAX_INT = 2**63
 _SORT_ENTRY = re.compile(r"^[+-]?[\w.]+$")
 _RESERVED = {"_since", "_before", "_to"}
+#: Operators for which an empty value still means something (an empty string).
+_EMPTY_ALLOWED = {COMPARISON.EQ, COMPARISON.NOT}
 _OPERATORS = sorted((c.value for c in COMPARISON), key=len, reverse=True)
 #: Longest accepted field name in the querystring (guards against abuse).
 MAX_FIELD_LENGTH = 256
@@ -117,6 +119,9 @@ def parse_filters(params: Iterable[tuple[str, str]], rules: FieldRules) -> list[
             raise QueryError(param, f"Invalid filter field '{field[:MAX_FIELD_LENGTH]}'")
         if not rules.is_known_field(field):
             raise QueryError(param, f"Unknown filter field '{field}'")
+        if raw == "" and operator not in _EMPTY_ALLOWED:
+            # ``name=`` asks for an empty string; ``min_size=`` asks for nothing.
+            raise QueryError(param, f"Invalid value for {param}: a value is required")
         filters.append(_build_filter(param, field, operator, raw, rules))
     return filters
 
@@ -172,6 +177,8 @@ def _id_value(param: str, value: Any) -> str:
 def parse_sort(raw: str | None, rules: FieldRules) -> list[Sort]:
     """``_sort=f1,-f2``: sort entries, ``-last_modified`` added as tie-breaker."""
     sorting: list[Sort] = []
+    if raw is not None and not raw.strip():
+        raise QueryError("_sort", "Invalid value for _sort: a field name is required")
     if raw:
         _check_nul("_sort", raw)
         for entry in raw.split(","):

@@ -42,7 +42,7 @@ class SortingTests(StorageTestBase):
         self.fill_values(storage, {"a": 3, "b": 1.5, "c": 2, "d": -1, "e": 0.25, "f": 10})
         assert self.sorted_ids(storage, Sort("v", 1)) == ["d", "e", "b", "c", "a", "f"]
 
-    def test_strings_sort_by_code_point(self, storage: StorageBase) -> None:
+    def test_strings_sort_alphabetically(self, storage: StorageBase) -> None:
         self.fill_values(storage, {"a": "pear", "b": "apple", "c": "fig", "d": "", "e": "apples"})
         assert self.sorted_ids(storage, Sort("v", 1)) == ["d", "b", "e", "c", "a"]
 
