@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 EXAMPLES := $(wildcard examples/*/pyproject.toml)
 PYTEST_WORKERS ?= 2
 
-.PHONY: install serve test lint format bench clean
+.PHONY: install serve test lint format bench clean docs-settings
 
 $(PYTHON):
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -41,3 +41,6 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+
+docs-settings: install
+	$(PYTHON) -c "from strato.settings import render_settings_rst as r; open('docs/settings.rst', 'w').write(r() + '\n')"

@@ -218,14 +218,10 @@ def install_middlewares(app: Any, settings: Mapping[str, Any]) -> Any:
     """Wrap the WSGI ``app`` with optional middlewares (profiler).
 
     ``settings`` may be the raw INI values (``profiler_enabled = yes``) or
-    the loaded ones.
+    the loaded ones. See :mod:`strato.monitoring.profiling`.
     """
-    if _as_bool(settings.get("profiler_enabled"), "profiler_enabled"):
-        from werkzeug.middleware.profiler import ProfilerMiddleware
+    if not _as_bool(settings.get("profiler_enabled"), "profiler_enabled"):
+        return app
+    from strato.monitoring import profiling
 
-        app = ProfilerMiddleware(
-            app,
-            profile_dir=settings.get("profiler_dir") or _SETTINGS["profiler_dir"].default,
-            restrictions=("*strato*",),
-        )
-    return app
+    return profiling.install(app, settings)

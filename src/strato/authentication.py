@@ -161,9 +161,7 @@ def load_policies(config: Configurator) -> list[tuple[str, Any]]:
         try:
             factory = config.maybe_dotted(dotted)
         except ImportError as exc:
-            raise ConfigurationError(
-                f"Setting {use!r}: cannot import {dotted!r} ({exc})"
-            ) from exc
+            raise ConfigurationError(f"Setting {use!r}: cannot import {dotted!r} ({exc})") from exc
         kwargs = _policy_kwargs(settings, name)
         try:
             policy = factory(**kwargs)

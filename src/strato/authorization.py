@@ -3,105 +3,155 @@
 :class:`SecurityPolicy` is the Pyramid security policy strato installs. It
 asks the configured authentication policies who is calling, asks the
 groupfinder for extra principals (groups kept in the permission backend),
-and delegates permission checks to an :class:`AuthorizationPolicy`.
+and delegates permission checks to an :class:`AuthorizationPolicy`, which
+in turn asks the route's context (:class:`RouteFactory` on resource routes).
+
+Permissions are granted on object URIs (paths without the ``/vN`` prefix)
+by access control entries in the permission backend, or to every object of
+a resource by the ``<resource>_<permission>_principals`` settings. Which
+``(uri, permission)`` pairs grant a permission is decided by the bound
+permissions hook (see :func:`set_bound_permissions`); by default a
+permission is granted by itself, and ``read`` also by ``write``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from pyramid.authorization import Authenticated, Everyone
-from pyramid.interfaces import ISecurityPolicy as _ISecurityPolicy
+from pyramid.authorization import ACLHelper, Authenticated, Everyone
+from pyramid.config import Configurator
+from pyramid.interfaces import ISecurityPolicy
+from pyramid.registry import Registry
 from pyramid.request import Request
 from pyramid.security import Allowed, Denied
+from pyramid.settings import aslist
+from zope.interface import Interface, implementer
 
 from strato.components import get_components
+from strato.monitoring import logging as strato_logging
+from strato.storage import errors as storage_errors
 
-__all__ = ["DYNAMIC", "AuthorizationPolicy", "RouteFactory", "SecurityPolicy", "groupfinder"]
+__all__ = [
+    "DYNAMIC",
+    "PRIVATE",
+    "AuthorizationPolicy",
+    "BoundPermissions",
+    "Identity",
+    "RouteFactory",
+    "SecurityPolicy",
+    "default_bound_permissions",
+    "get_bound_permissions",
+    "groupfinder",
+    "set_bound_permissions",
+]
 
 #: View permission meaning "ask the route's context" (resource views use it).
 DYNAMIC = "dynamic"
+#: View permission granted to every authenticated caller.
+PRIVATE = "private"
 
-_IDENTITY_KEY = "_strato_identity"
+#: ``hook(object_id, permission) -> [(object_id, permission), ...]``
+BoundPermissions = Callable[[str, str], Iterable[tuple[str, str]]]
+
+logger = strato_logging.get_logger("strato.authorization")
+
+_METHOD_PERMISSIONS = {"GET": "read", "HEAD": "read", "OPTIONS": "read", "POST": "create"}
+
+
+class _IBoundPermissions(Interface):
+    """Marker interface of the bound permissions hook utility."""
+
+
+# Principals and identity ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is calling: the policy's user id and the policy that found it."""
+
+    userid: str
+    authn_type: str
+
+    @property
+    def prefixed_userid(self) -> str:
+        return f"{self.authn_type}:{self.userid}"
 
 
 def groupfinder(userid: str, request: Request) -> list[str]:
-    """Extra principals of ``userid`` from the permission backend.
+    """Extra principals of ``userid`` (a prefixed user id) from the permission backend.
 
-    Looked up once per user per request (and per batch, through
-    ``bound_data``).
+    The default of the ``multiauth.groupfinder`` setting. A replacement
+    takes the same arguments and returns an iterable of principals. The
+    backend is asked once per user per request, and once per batch since
+    subrequests share ``request.bound_data``.
     """
     backend = get_components(request).permission
     if backend is None:
         return []
-    cache = request.bound_data.setdefault("user_principals", {})
+    bound_data = getattr(request, "bound_data", None)
+    cache = bound_data.setdefault("user_principals", {}) if bound_data is not None else {}
     if userid not in cache:
         cache[userid] = sorted(backend.get_user_principals(userid))
     return list(cache[userid])
 
 
-class AuthorizationPolicy:
-    """Decides whether principals hold a permission on a context.
+@implementer(ISecurityPolicy)
+class SecurityPolicy:
+    """Pyramid security policy combining authentication and authorization.
 
-    Views without a permission, or with ``NO_PERMISSION_REQUIRED``, never
-    reach it. ``"private"`` means "any authenticated user". Contexts that
-    know how to check themselves (``context.check_permission``) are asked.
+    ``policies`` are ``(name, policy)`` pairs in priority order;
+    ``finder(prefixed_userid, request)`` returns extra principals;
+    ``authorization`` is an :class:`AuthorizationPolicy`.
     """
 
-    def permits(self, context: Any, principals: Sequence[str], permission: str) -> bool:
-        if permission == "private":
-            return Authenticated in principals
-        checker = getattr(context, "check_permission", None)
-        if checker is not None:
-            return bool(checker(principals, permission))
-        return True
-
-
-class SecurityPolicy:
-    """Pyramid security policy combining authentication and authorization."""
-
     def __init__(
-        self, policies: Sequence[tuple[str, Any]], finder: Any, authorization: Any
+        self,
+        policies: Sequence[tuple[str, Any]],
+        finder: Callable[[str, Request], Iterable[str] | None],
+        authorization: Any,
     ) -> None:
         self.policies = list(policies)
         self.groupfinder = finder
         self.authorization = authorization
 
-    def identity(self, request: Request) -> dict[str, Any] | None:
-        cached = request.environ.get(_IDENTITY_KEY, _UNSET)
-        if cached is not _UNSET and cached is not None and cached.get("request") is request:
-            return cached["identity"]  # type: ignore[no-any-return]
+    def identity(self, request: Request) -> Identity | None:
+        """The first policy's answer, computed once per request."""
+        cached = request.__dict__.get("_strato_identity", _UNSET)
+        if cached is not _UNSET:
+            return cached  # type: ignore[no-any-return]
         identity = None
         for name, policy in self.policies:
             userid = policy.authenticated_userid(request)
             if userid:
                 authn_type = getattr(policy, "name", None) or name.lower()
-                identity = {
-                    "userid": str(userid),
-                    "authn_type": authn_type,
-                    "prefixed_userid": f"{authn_type}:{userid}",
-                }
+                identity = Identity(userid=str(userid), authn_type=str(authn_type))
+                strato_logging.log_context(request, authn_type=identity.authn_type)
                 break
-        request.environ[_IDENTITY_KEY] = {"request": request, "identity": identity}
+        request.__dict__["_strato_identity"] = identity
         return identity
 
     def authenticated_userid(self, request: Request) -> str | None:
         identity = self.identity(request)
-        return identity["prefixed_userid"] if identity else None
+        return identity.prefixed_userid if identity else None
 
     def principals(self, request: Request) -> list[str]:
+        """``[prefixed userid, system.Authenticated, system.Everyone, *groups]``.
+
+        Anonymous callers have exactly ``["system.Everyone"]``.
+        """
         identity = self.identity(request)
         if identity is None:
             return [Everyone]
-        prefixed = identity["prefixed_userid"]
+        prefixed = identity.prefixed_userid
         principals = [prefixed, Authenticated, Everyone]
-        for group in self.groupfinder(prefixed, request) or []:
+        for group in self.groupfinder(prefixed, request) or ():
             if group not in principals:
                 principals.append(group)
         return principals
 
-    def permits(self, request: Request, context: Any, permission: str) -> Any:
+    def permits(self, request: Request, context: Any, permission: str) -> Allowed | Denied:
         principals = self.principals(request)
         if self.authorization.permits(context, principals, permission):
             return Allowed("Allowed")
@@ -111,18 +161,96 @@ class SecurityPolicy:
         return []
 
     def forget(self, request: Request, **kw: Any) -> list[tuple[str, str]]:
+        """The challenge headers of every policy that has some (``WWW-Authenticate``)."""
         headers: list[tuple[str, str]] = []
         for _, policy in self.policies:
             forget = getattr(policy, "forget", None)
             if forget is not None:
-                try:
-                    headers.extend(forget(request))
-                except TypeError:
-                    headers.extend(forget(request, **kw))
+                headers.extend(forget(request) or ())
         return headers
 
 
 _UNSET = object()
+
+
+# Bound permissions ----------------------------------------------------------
+
+
+def default_bound_permissions(object_id: str, permission: str) -> list[tuple[str, str]]:
+    """``permission`` on ``object_id`` itself; ``read`` is also granted by ``write``."""
+    bound = [(object_id, permission)]
+    if permission == "read":
+        bound.append((object_id, "write"))
+    return bound
+
+
+def set_bound_permissions(config: Configurator, hook: BoundPermissions | str) -> None:
+    """Directive ``config.set_bound_permissions(hook)``: install the inheritance hook.
+
+    For service authors whose objects inherit permissions from their
+    parents. ``hook(object_id, permission)`` returns every ``(object_id,
+    permission)`` pair whose holders are granted ``permission`` on
+    ``object_id`` (include the pair itself, and ``(object_id, "write")``
+    for ``read`` if writers should read). It is asked about object URIs,
+    plural URIs (list and plural delete), parent URIs with
+    ``<resource>:create`` (creation) and list patterns ``<plural URI>/*``
+    (objects shared with the caller); for patterns, returned ids may hold
+    ``*`` too. Installing two hooks fails at start-up.
+    """
+    resolved = config.maybe_dotted(hook)
+
+    def register() -> None:
+        config.registry.registerUtility(resolved, _IBoundPermissions)
+
+    config.action("strato:bound_permissions", register)
+
+
+def get_bound_permissions(
+    registry: Registry, object_id: str, permission: str
+) -> list[tuple[str, str]]:
+    """The pairs granting ``permission`` on ``object_id`` in this application.
+
+    The hook installed with :func:`set_bound_permissions` wins; else the
+    authorization policy's ``get_bound_permissions``; else the default.
+    """
+    hook = registry.queryUtility(_IBoundPermissions)
+    if hook is None:
+        policy = registry.queryUtility(ISecurityPolicy)
+        hook = getattr(getattr(policy, "authorization", None), "get_bound_permissions", None)
+    if hook is None:
+        return default_bound_permissions(object_id, permission)
+    return [(str(obj), str(perm)) for obj, perm in hook(object_id, permission)]
+
+
+class AuthorizationPolicy:
+    """Decides whether principals hold a permission on a context.
+
+    Service authors may subclass it (setting ``multiauth.authorization_policy``)
+    to override :meth:`get_bound_permissions`, the inheritance hook.
+
+    Views with ``NO_PERMISSION_REQUIRED`` never get here. ``"private"``
+    means "any authenticated caller". Contexts that check themselves
+    (``context.check_permission(principals, permission)``, as
+    :class:`RouteFactory` does) are asked; contexts with an ``__acl__`` are
+    judged by Pyramid's ACL rules; anything else is denied.
+    """
+
+    def get_bound_permissions(self, object_id: str, permission: str) -> list[tuple[str, str]]:
+        """Pairs granting ``permission`` on ``object_id`` (see :func:`set_bound_permissions`)."""
+        return default_bound_permissions(object_id, permission)
+
+    def permits(self, context: Any, principals: Sequence[str], permission: str) -> bool:
+        if permission == PRIVATE:
+            return Authenticated in principals
+        checker = getattr(context, "check_permission", None)
+        if checker is not None:
+            return bool(checker(principals, permission))
+        if getattr(context, "__acl__", None) is not None:
+            return bool(ACLHelper().permits(context, principals, permission))
+        return False
+
+
+# Route factory ---------------------------------------------------------------
 
 
 def _strip_version(path: str) -> str:
@@ -132,41 +260,57 @@ def _strip_version(path: str) -> str:
     return path
 
 
+def _setting_name(resource_name: str, permission: str) -> str:
+    # ``doc:create`` reads ``doc_create_principals``; ``write`` on the
+    # ``doc`` resource reads ``doc_write_principals``.
+    if ":" in permission:
+        return permission.replace(":", "_") + "_principals"
+    return f"{resource_name}_{permission}_principals"
+
+
 def _settings_principals(settings: Any, resource_name: str, permission: str) -> set[str] | None:
-    """Principals granted ``permission`` by ``<resource>_<perm>_principals`` (None if unset)."""
-    perm = permission.split(":", 1)
-    key = (
-        f"{perm[0]}_{perm[1]}_principals"
-        if len(perm) == 2
-        else (f"{resource_name}_{permission}_principals")
-    )
-    value = settings.get(key)
+    """Principals of ``<resource>_<perm>_principals`` (None when unset)."""
+    if not resource_name and ":" not in permission:
+        return None
+    value = settings.get(_setting_name(resource_name, permission))
     if value is None:
         return None
     if isinstance(value, str):
-        value = value.replace(",", " ").split()
-    return set(value)
+        value = aslist(value.replace(",", " "))
+    return {str(v) for v in value}
 
 
 class RouteFactory:
     """The context of a resource request: what is asked, on what, by whom.
 
-    Built by Pyramid for every request on a resource route. It determines
-    the object URI, the permission the action needs (``read``, ``write``,
-    ``create``), the current object (fetched once), and — for lists the
-    caller cannot read as a whole — the ids of the objects shared with it.
+    Built by Pyramid for every request on a resource route. It finds the
+    object URI (:attr:`permission_object_id`), the permission the action
+    needs (:attr:`required_permission`: ``read``, ``write`` or ``create``,
+    which means ``<resource>:create`` on the parent URI), the target object
+    (:attr:`current_object`, fetched once) and, for lists the caller may
+    not read as a whole, the ids of the objects shared with it
+    (:attr:`shared_ids`, applied by the resource as an ``id IN`` filter).
+
+    Shareable resources use the permission backend; other resources are
+    open to every caller their ``get_parent_id`` accepts unless the
+    ``<resource>_<perm>_principals`` settings restrict them.
     """
 
     def __init__(self, request: Request) -> None:
         self.request = request
         service = getattr(request, "current_service", None)
-        self.resource_cls = getattr(service, "resource", None)
+        self.resource_cls: Any = getattr(service, "resource", None)
         self.resource_name: str = getattr(self.resource_cls, "name", "") or ""
         self.on_plural_endpoint = getattr(service, "type", None) == "plural"
         self.current_object: dict[str, Any] | None = None
         self.shared_ids: list[str] | None = None
-        self.required_permission = self._required_permission(request)
-        self.permission_object_id = _strip_version(request.path)
+        self._method_permission = _METHOD_PERMISSIONS.get(request.method.upper(), "write")
+        self.required_permission = self._method_permission
+        try:
+            self._path_uri = _strip_version(request.path)
+        except UnicodeDecodeError:
+            self._path_uri = ""
+        self.permission_object_id = self._path_uri
         self._resource: Any = None
 
     @property
@@ -176,142 +320,149 @@ class RouteFactory:
     def get_prefixed_principals(self) -> list[str]:
         return list(self.request.prefixed_principals)
 
-    def _required_permission(self, request: Request) -> str:
-        method = request.method.upper()
-        if method in ("GET", "HEAD", "OPTIONS"):
-            return "read"
-        if method == "POST":
-            return "create"
-        return "write"
-
-    def _resource_instance(self) -> Any:
+    @property
+    def resource(self) -> Any:
+        """The resource instance serving this request (created on first use)."""
         if self._resource is None and self.resource_cls is not None:
             self._resource = self.resource_cls(self.request, context=self)
         return self._resource
 
-    def _fetch_current_object(self) -> None:
-        resource = self._resource_instance()
-        object_id = (self.request.matchdict or {}).get("id")
-        if resource is None or object_id is None:
-            return
-        try:
-            self.current_object = resource.model.get_object(object_id)
-        except Exception:
-            self.current_object = None
+    def check_permission(self, principals: Sequence[str], permission: str = DYNAMIC) -> bool:
+        """Is the request allowed? May set :attr:`shared_ids` for partial lists.
 
-    def check_permission(self, principals: Sequence[str], permission: str) -> bool:
-        """Is the request allowed? Sets ``shared_ids`` for partial list access."""
+        ``permission`` (the view's) is not used: resource views declare
+        ``dynamic`` and the permission follows from the request. Safe to
+        call more than once: each call starts from the request alone.
+        """
+        self.required_permission = self._method_permission
+        self.permission_object_id = self._path_uri
+        self.shared_ids = None
         if self.resource_cls is None:
-            return True
-        if not getattr(self.resource_cls, "shareable", False):
-            return self._check_unshared(principals)
-        return self._check_shareable(principals)
+            allowed = self._granted(
+                principals, self.permission_object_id, self.required_permission
+            )
+        elif getattr(self.resource_cls, "shareable", False):
+            allowed = self._check_shareable(principals)
+        else:
+            allowed = self._check_by_settings(principals)
+        if not allowed:
+            logger.info(
+                "permission.denied",
+                uid=principals[0] if principals else None,
+                uri=self.permission_object_id,
+                perm=self.required_permission,
+            )
+        return allowed
 
-    def _check_unshared(self, principals: Sequence[str]) -> bool:
-        # Plain resources are governed by settings only; user resources are
-        # scoped by parent id (anonymous callers were refused already).
-        self._resource_instance()
-        settings = self.request.registry.settings
+    # Decisions -----------------------------------------------------------
+
+    def _check_by_settings(self, principals: Sequence[str]) -> bool:
+        # Instantiating the resource runs get_parent_id, which refuses
+        # callers a user-scoped resource cannot serve.
+        _ = self.resource
         perm = self.required_permission
+        if perm == "create":
+            perm = f"{self.resource_name}:create"
+        settings = self.request.registry.settings
         granted = _settings_principals(settings, self.resource_name, perm)
         if granted is None:
+            # Nothing restricts this permission: the resource is open.
             return True
         if perm == "read":
-            write = _settings_principals(settings, self.resource_name, "write") or set()
-            granted |= write
-        return bool(granted & set(principals))
-
-    def _bound(self, object_id: str, permission: str) -> list[tuple[str, str]]:
-        policy = self.request.registry.queryUtility(_ISecurityPolicy)
-        hook = getattr(getattr(policy, "authorization", None), "get_bound_permissions", None)
-        if hook is not None:
-            return list(hook(object_id, permission))
-        bound = [(object_id, permission)]
-        if permission == "read":
-            bound.append((object_id, "write"))
-        return bound
+            granted |= _settings_principals(settings, self.resource_name, "write") or set()
+        return bool(granted.intersection(principals))
 
     def _granted(self, principals: Sequence[str], object_id: str, permission: str) -> bool:
+        """Settings first, then the permission backend, through the bound permissions."""
+        bound = get_bound_permissions(self.request.registry, object_id, permission)
         settings = self.request.registry.settings
-        by_settings = _settings_principals(settings, self.resource_name, permission)
-        if by_settings and by_settings & set(principals):
-            return True
-        if permission == "read":
-            by_write = _settings_principals(settings, self.resource_name, "write")
-            if by_write and by_write & set(principals):
+        for perm in dict.fromkeys([permission, *(p for _, p in bound)]):
+            granted = _settings_principals(settings, self.resource_name, perm)
+            if granted and granted.intersection(principals):
                 return True
         backend = get_components(self.request).permission
-        if backend is None:
+        if backend is None or not bound:
             return False
-        return backend.check_permission(principals, self._bound(object_id, permission))
+        return bool(backend.check_permission(principals, bound))
 
-    def _parent_uri(self) -> str:
-        resource = self._resource_instance()
-        plural = resource.plural_uri()
-        parent = plural.rsplit("/", 1)[0]
-        return parent or ""
+    def _shared_ids(
+        self, principals: Sequence[str], plural_uri: str, permission: str
+    ) -> list[str]:
+        """Ids of the objects of this list on which the caller holds ``permission``."""
+        backend = get_components(self.request).permission
+        # A literal "*" in the list URI (a parent id) would widen the pattern.
+        if backend is None or "*" in plural_uri:
+            return []
+        pattern = f"{plural_uri}/*"
+        bound = get_bound_permissions(self.request.registry, pattern, permission)
+        accessible = backend.get_accessible_objects(principals, bound, with_children=False)
+        prefix = f"{plural_uri}/"
+        ids = {uri[len(prefix) :] for uri in accessible if uri.startswith(prefix)}
+        return sorted(i for i in ids if i and "/" not in i)
 
     def _check_shareable(self, principals: Sequence[str]) -> bool:
-        perm = self.required_permission
-        resource = self._resource_instance()
+        resource = self.resource
+        plural_uri = resource.plural_uri()
+        parent_uri = plural_uri.rsplit("/", 1)[0]
         create_perm = f"{self.resource_name}:create"
-        parent_uri = self._parent_uri()
-        can_create = self._granted(principals, parent_uri, create_perm)
+        perm = self.required_permission
 
         if self.on_plural_endpoint:
             if perm == "create":
-                body_id = self._posted_id()
-                if body_id is not None:
-                    try:
-                        self.current_object = resource.model.get_object(body_id)
-                    except Exception:
-                        self.current_object = None
-                    if self.current_object is not None:
-                        uri = resource.object_uri(body_id)
-                        self.permission_object_id = uri
-                        self.required_permission = "read"
-                        return self._granted(principals, uri, "read")
-                return can_create
-            plural_uri = resource.plural_uri()
+                existing_id = self._posted_existing_id(resource)
+                if existing_id is not None:
+                    # POST of an existing id answers that object: a read.
+                    self.permission_object_id = resource.object_uri(existing_id)
+                    self.required_permission = "read"
+                    return self._granted(principals, self.permission_object_id, "read")
+                self.permission_object_id = parent_uri
+                return self._granted(principals, parent_uri, create_perm)
+            self.permission_object_id = plural_uri
             if self._granted(principals, plural_uri, perm):
                 return True
-            backend = get_components(self.request).permission
-            shared: list[str] = []
-            if backend is not None:
-                pattern = f"{plural_uri}/*"
-                perms = [(pattern, perm)]
-                if perm == "read":
-                    perms.append((pattern, "write"))
-                accessible = backend.get_accessible_objects(principals, perms, with_children=False)
-                shared = sorted(uri.rsplit("/", 1)[-1] for uri in accessible)
-            if shared or can_create:
+            shared = self._shared_ids(principals, plural_uri, perm)
+            if shared or self._granted(principals, parent_uri, create_perm):
                 self.shared_ids = shared
                 return True
             return False
 
-        self._fetch_current_object()
-        object_uri = self.permission_object_id
-        if self.current_object is None:
-            if self.request.method.upper() == "PUT":
-                self.required_permission = "create"
-                return can_create
-            # A missing object: let the view answer 404 to whoever may know
-            # what the collection holds, refuse the others.
-            plural_uri = resource.plural_uri()
-            return can_create or self._granted(principals, plural_uri, "read")
-        if (
-            self.request.method.upper() == "PUT"
-            and self.request.headers.get("If-None-Match", "").strip() == "*"
-        ):
+        object_id = (self.request.matchdict or {}).get("id")
+        if not isinstance(object_id, str):
+            return False
+        self.permission_object_id = resource.object_uri(object_id)
+        self.current_object = self._get_object(resource, object_id)
+        method = self.request.method.upper()
+        if_none_match = self.request.headers.get("If-None-Match", "").strip()
+        if method == "PUT" and (self.current_object is None or if_none_match == "*"):
             self.required_permission = "create"
-            return can_create
-        return self._granted(principals, object_uri, perm)
+            self.permission_object_id = parent_uri
+            return self._granted(principals, parent_uri, create_perm)
+        if self.current_object is None:
+            # Whoever may see what the list holds learns "404"; others get
+            # 401/403 and cannot probe which ids exist.
+            return self._granted(principals, parent_uri, create_perm) or self._granted(
+                principals, plural_uri, "read"
+            )
+        return self._granted(principals, self.permission_object_id, perm)
 
-    def _posted_id(self) -> str | None:
+    # Helpers -------------------------------------------------------------
+
+    @staticmethod
+    def _get_object(resource: Any, object_id: str) -> dict[str, Any] | None:
+        try:
+            return resource.model.get_object(object_id)  # type: ignore[no-any-return]
+        except storage_errors.ObjectNotFoundError:
+            return None
+
+    def _posted_existing_id(self, resource: Any) -> str | None:
+        """The ``data.id`` of a POST body when that object exists."""
         try:
             body = self.request.json_body
-        except Exception:
+        except (ValueError, LookupError, RecursionError):
             return None
         data = body.get("data") if isinstance(body, dict) else None
         object_id = data.get("id") if isinstance(data, dict) else None
-        return object_id if isinstance(object_id, str) else None
+        if not isinstance(object_id, str) or not resource.id_generator.match(object_id):
+            return None
+        self.current_object = self._get_object(resource, object_id)
+        return object_id if self.current_object is not None else None

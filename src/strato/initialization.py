@@ -328,7 +328,7 @@ def setup_sentry(config: Configurator) -> None:
     if settings.get("sentry_dsn"):
         from strato.monitoring import sentry
 
-        sentry.init(settings)
+        sentry.setup(config)
 
 
 def setup_listeners(config: Configurator) -> None:

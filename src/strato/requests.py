@@ -1,4 +1,12 @@
-"""Helpers added to every request (``request.log_context``, user info, ...)."""
+"""Helpers added to every request: who is calling, and the log context.
+
+- ``request.prefixed_userid``: ``<authn_type>:<userid>`` or None;
+- ``request.authn_type``: name of the policy that identified the caller;
+- ``request.prefixed_principals``: the caller's principals, user id first;
+- ``request.get_user_info()``: what the hello view shows about the caller;
+- ``request.log_context(**fields)``: extra fields for the summary log line;
+- ``request.json_body`` / ``request.json``: the body, ValueError if undecodable.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +20,34 @@ from pyramid.request import Request
 
 from strato.monitoring import logging as strato_logging
 
-__all__ = ["get_user_info", "prefixed_principals", "prefixed_userid", "setup"]
+__all__ = [
+    "authn_type",
+    "get_user_info",
+    "json_body",
+    "prefixed_principals",
+    "prefixed_userid",
+    "setup",
+]
 
 
 def prefixed_userid(request: Request) -> str | None:
-    """``<authn_type>:<userid>`` of the authenticated user, or None."""
+    """``<authn_type>:<userid>`` of the authenticated caller, or None.
+
+    Under a security policy other than strato's, the policy's
+    ``authenticated_userid`` is used as it is.
+    """
     userid = request.authenticated_userid
     return None if userid is None else str(userid)
 
 
+def authn_type(request: Request) -> str | None:
+    """Name of the authentication policy that identified the caller, or None."""
+    identity = request.identity
+    return getattr(identity, "authn_type", None)
+
+
 def prefixed_principals(request: Request) -> list[str]:
-    """The caller's principals, prefixed user id first.
+    """The caller's principals, prefixed user id first, then groups.
 
     Anonymous callers have exactly ``["system.Everyone"]``.
     """
@@ -60,6 +85,7 @@ def setup(config: Configurator) -> None:
     config.add_request_method(json_body, name="json_body", property=True)
     config.add_request_method(json_body, name="json", property=True)
     config.add_request_method(prefixed_userid, name="prefixed_userid", reify=True)
+    config.add_request_method(authn_type, name="authn_type", reify=True)
     config.add_request_method(prefixed_principals, name="prefixed_principals", reify=True)
     config.add_request_method(get_user_info, name="get_user_info")
     config.add_request_method(strato_logging.log_context, name="log_context")

@@ -40,6 +40,7 @@ __all__ = [
     "as_optional_int",
     "default_settings",
     "load_settings",
+    "render_settings_rst",
 ]
 
 _TRUE = {"true", "yes", "on", "1", "t", "y"}
@@ -184,6 +185,23 @@ SETTINGS: dict[str, Setting] = {
     ),
     "cache_backend": Setting(as_str, "", "Dotted name of the cache backend module."),
     "cache_url": Setting(as_str, "", "URL of the cache database."),
+    "cache_auto_migrate": Setting(
+        as_bool,
+        False,
+        "Create or upgrade the SQL cache schema at start-up instead of refusing to start.",
+    ),
+    "cache_max_overflow": Setting(
+        as_optional_int,
+        None,
+        "SQL cache connections opened beyond the pool size under load (empty: 5).",
+        0,
+    ),
+    "cache_pool_recycle": Setting(
+        as_optional_int,
+        None,
+        "Seconds before a pooled SQL cache connection is replaced (empty: 3600, -1: never).",
+        -1,
+    ),
     "cache_prefix": Setting(as_str, "", "Prefix of every cache key."),
     "cache_max_size_bytes": Setting(as_int, 524288, "Size cap of the memory cache.", 0),
     "cache_pool_size": Setting(
@@ -250,6 +268,23 @@ SETTINGS: dict[str, Setting] = {
     "pagination_token_validity_seconds": Setting(as_int, 600, "Lifetime of pagination tokens.", 1),
     "permission_backend": Setting(as_str, "", "Dotted name of the permission backend module."),
     "permission_url": Setting(as_str, "", "URL of the permission database."),
+    "permission_auto_migrate": Setting(
+        as_bool,
+        False,
+        "Create or upgrade the SQL permission schema at start-up instead of refusing to start.",
+    ),
+    "permission_max_overflow": Setting(
+        as_optional_int,
+        None,
+        "SQL permission connections opened beyond the pool size under load (empty: 5).",
+        0,
+    ),
+    "permission_pool_recycle": Setting(
+        as_optional_int,
+        None,
+        "Seconds before a pooled SQL permission connection is replaced (empty: 3600, -1: never).",
+        -1,
+    ),
     "permission_pool_size": Setting(
         as_optional_int,
         None,
@@ -283,6 +318,35 @@ SETTINGS: dict[str, Setting] = {
     "statsd_url": Setting(as_optional_str, None, "udp://host:port of the StatsD server."),
     "storage_backend": Setting(as_str, "", "Dotted name of the storage backend module."),
     "storage_url": Setting(as_str, "", "URL of the storage database."),
+    "storage_auto_migrate": Setting(
+        as_bool,
+        False,
+        "Create or upgrade the SQL storage schema at start-up instead of refusing to start.",
+    ),
+    "storage_max_overflow": Setting(
+        as_optional_int,
+        None,
+        "SQL storage connections opened beyond the pool size under load (empty: 5).",
+        0,
+    ),
+    "storage_pool_size": Setting(
+        as_optional_int,
+        None,
+        "Most storage connections kept per process (empty: backend default).",
+        1,
+    ),
+    "storage_pool_recycle": Setting(
+        as_optional_int,
+        None,
+        "Seconds before a pooled SQL storage connection is replaced (empty: 3600, -1: never).",
+        -1,
+    ),
+    "storage_pool_timeout": Setting(
+        as_optional_float,
+        None,
+        "Seconds to wait for a free storage connection (empty: backend default).",
+        0,
+    ),
     "storage_max_fetch_size": Setting(
         as_int, 10000, "Maximum number of objects read in one query.", 1
     ),
@@ -382,3 +446,32 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return text[:1].isdigit() or text[:1] == "-"
+
+
+def render_settings_rst(declared: Mapping[str, Setting] | None = None) -> str:
+    """The settings reference page (``docs/settings.rst``), built from :data:`SETTINGS`."""
+    declared = SETTINGS if declared is None else declared
+    lines = [
+        "Settings",
+        "========",
+        "",
+        ".. This page is generated from strato.settings.SETTINGS:",
+        "   run ``make docs-settings`` after changing the table.",
+        "",
+        "Every setting can be written in the INI file with or without the project",
+        "prefix (``food.paginate_by`` or ``paginate_by``) and overridden by an",
+        "environment variable (``FOOD_PAGINATE_BY`` beats ``PAGINATE_BY``).",
+        "",
+    ]
+    for name in sorted(declared):
+        setting = declared[name]
+        kind = getattr(setting.cast, "__name__", "value").replace("as_", "")
+        default = setting.default
+        if name == "profiler_dir":
+            default = "(system temporary folder)"
+        lines += [
+            f"``{name}``",
+            f"    *{kind}*, default ``{default!r}``. {setting.description}",
+            "",
+        ]
+    return "\n".join(lines)

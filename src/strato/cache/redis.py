@@ -26,7 +26,7 @@ import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import redis
 from pyramid.config import Configurator
@@ -43,6 +43,7 @@ __all__ = [
     "RedisCache",
     "RedisClient",
     "load_from_config",
+    "redact_url",
 ]
 
 #: Server used when the ``<prefix>url`` setting is empty.
@@ -53,7 +54,7 @@ DEFAULT_POOL_SIZE = 25
 DEFAULT_POOL_TIMEOUT = 5.0
 
 # Keys are deleted by batches of this size when a prefix is flushed, so a
-# large cache never turns into one huge command.
+# large database never turns into one huge command.
 _FLUSH_BATCH = 500
 
 
@@ -72,7 +73,7 @@ def redact_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port is None else f"{host}:{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return f"{parts.scheme}://{netloc}{parts.path}"
 
 
 class RedisClient:
@@ -150,6 +151,26 @@ class RedisClient:
                 message=f"{self.label} backend error at {self.location} ({type(exc).__name__})",
             ) from exc
 
+    def delete_prefixed(self, prefix: str) -> None:
+        """Delete every key starting with ``prefix``; an empty prefix empties the database.
+
+        Keys are found with ``SCAN`` (never ``KEYS``) and removed in batches
+        with ``UNLINK``, so the server stays responsive on large databases.
+        Keys written meanwhile under the prefix may survive.
+        """
+        with self.translate_errors() as conn:
+            if not prefix:
+                conn.flushdb()
+                return
+            batch: list[str] = []
+            for key in conn.scan_iter(match=_glob_escape(prefix) + "*", count=_FLUSH_BATCH):
+                batch.append(key)
+                if len(batch) >= _FLUSH_BATCH:
+                    conn.unlink(*batch)
+                    batch.clear()
+            if batch:
+                conn.unlink(*batch)
+
     def close(self) -> None:
         """Close the pooled connections; the client reconnects if used again."""
         self._redis.close()
@@ -225,18 +246,7 @@ class RedisCache(CacheBase):
         self.client = client
 
     def flush(self) -> None:
-        with self.client.translate_errors() as conn:
-            if not self.prefix:
-                conn.flushdb()
-                return
-            batch: list[str] = []
-            for key in conn.scan_iter(match=_glob_escape(self.prefix) + "*", count=_FLUSH_BATCH):
-                batch.append(key)
-                if len(batch) >= _FLUSH_BATCH:
-                    conn.unlink(*batch)
-                    batch.clear()
-            if batch:
-                conn.unlink(*batch)
+        self.client.delete_prefixed(self.prefix)
 
     def ttl(self, key: str) -> int:
         with self.client.translate_errors() as conn:

@@ -43,7 +43,6 @@ _AUTHENTICATED = "system.Authenticated"
 _SEPARATOR = "\n"
 # Objects deleted per script call: bounds the time the server is blocked.
 _DELETE_BATCH = 200
-_SCAN_BATCH = 500
 
 # Deletes the ACEs of the objects whose ``acl:`` keys are KEYS, together
 # with their mirror entries in ``grants:`` and the ``objects`` index. Run
@@ -146,21 +145,7 @@ class RedisPermission(PermissionBase):
     # Life cycle.
 
     def flush(self) -> None:
-        with self.client.translate_errors() as conn:
-            if not self.key_prefix:
-                conn.flushdb()
-                return
-            pattern = "".join(
-                f"\\{char}" if char in "*?[]\\" else char for char in self.key_prefix
-            )
-            batch: list[str] = []
-            for key in conn.scan_iter(match=pattern + "*", count=_SCAN_BATCH):
-                batch.append(key)
-                if len(batch) >= _SCAN_BATCH:
-                    conn.unlink(*batch)
-                    batch.clear()
-            if batch:
-                conn.unlink(*batch)
+        self.client.delete_prefixed(self.key_prefix)
 
     # User principals.
 
@@ -208,6 +193,8 @@ class RedisPermission(PermissionBase):
             pipe.execute()
 
     def remove_principal_from_ace(self, object_id: str, permission: str, principal: str) -> None:
+        if _SEPARATOR in permission:
+            return  # such an ACE cannot have been stored
         with self.client.translate_errors() as conn:
             pipe = conn.pipeline(transaction=True)
             pipe.srem(self._acl_key(object_id), _entry(permission, principal))

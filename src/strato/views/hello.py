@@ -28,6 +28,8 @@ def get_hello(request: Request) -> dict[str, Any]:
     if settings.get("eos"):
         data["eos"] = settings["eos"]
     data["settings"] = {name: settings.get(name) for name in sorted(components.public_settings)}
+    # Names of the enabled authentication policies; [] = anonymous-only.
+    data["authentication"] = {"policies": list(components.authentication_policies)}
     user = request.get_user_info()
     if user:
         data["user"] = user

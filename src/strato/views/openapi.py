@@ -351,5 +351,5 @@ def setup_capability(config: Any) -> None:
     config.add_api_capability(
         "openapi",
         description="OpenAPI 3.1 description of this service.",
-        url=config.route_prefix and f"/{config.route_prefix}/__api__" or "/__api__",
+        url=f"/{config.route_prefix}/__api__" if config.route_prefix else "/__api__",
     )
