@@ -48,6 +48,8 @@ class Components:
     id_generators: dict[str, Any] = field(default_factory=dict)
     #: Names of the authentication policies that advertise themselves in hello.
     authentication_policies: list[str] = field(default_factory=list)
+    #: Values computed once per application by views (version file, OpenAPI).
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 def get_components(registry_or_request: Registry | IRequest) -> Components:

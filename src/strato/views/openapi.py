@@ -15,7 +15,6 @@ from typing import Any
 import colander
 from pyramid.request import Request
 from pyramid.security import NO_PERMISSION_REQUIRED
-from zope.interface import Interface
 
 from strato.components import get_components
 from strato.service import Service
@@ -36,15 +35,6 @@ _STANDARD_ERRORS = {
     "503": "A backend is unavailable; retry later.",
 }
 _RESOURCE_ERRORS = ("409", "412")
-
-
-class _ISpec(Interface):
-    """Marker for the cached OpenAPI document."""
-
-
-class _Spec:
-    def __init__(self, document: dict[str, Any]) -> None:
-        self.document = document
 
 
 def _node_schema(node: colander.SchemaNode) -> dict[str, Any]:
@@ -339,11 +329,10 @@ def build_document(request: Request) -> dict[str, Any]:
 @openapi.get(permission=NO_PERMISSION_REQUIRED)
 def get_openapi(request: Request) -> dict[str, Any]:
     """The cached OpenAPI document (public)."""
-    cached = request.registry.queryUtility(_ISpec)
-    if cached is None:
-        cached = _Spec(build_document(request))
-        request.registry.registerUtility(cached, _ISpec)
-    return cached.document
+    memo = get_components(request).memo
+    if "openapi" not in memo:
+        memo["openapi"] = build_document(request)
+    return memo["openapi"]  # type: ignore[no-any-return]
 
 
 def setup_capability(config: Any) -> None:

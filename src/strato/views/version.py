@@ -9,16 +9,12 @@ from typing import Any
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from pyramid.security import NO_PERMISSION_REQUIRED
-from zope.interface import Interface
 
+from strato.components import get_components
 from strato.errors import ERRORS, http_error
 from strato.service import Service
 
 version = Service(name="version", path="/__version__", description="Deployed version")
-
-
-class _IVersionInfo(Interface):
-    """Marker for the cached contents of the version file."""
 
 
 def _candidate_paths(request: Request) -> list[str]:
@@ -30,18 +26,16 @@ def _candidate_paths(request: Request) -> list[str]:
 @version.get(permission=NO_PERMISSION_REQUIRED)
 def get_version(request: Request) -> Any:
     """Serve the version file; a missing or unreadable file is a JSON 404."""
-    registry = request.registry
-    cached = registry.queryUtility(_IVersionInfo)
-    if cached is not None:
-        return cached.data
+    memo = get_components(request).memo
+    if "version" in memo:
+        return memo["version"]
     for path in _candidate_paths(request):
         try:
             with open(path, encoding="utf-8") as f:
                 data = json.load(f)
         except (OSError, ValueError):
             continue
-        holder = type("VersionInfo", (), {"data": data})()
-        registry.registerUtility(holder, _IVersionInfo)
+        memo["version"] = data
         return data
     raise http_error(
         HTTPNotFound(),
