@@ -34,6 +34,7 @@ __all__ = [
     "ResourceChanged",
     "ResourceRead",
     "notify_resource_event",
+    "setup",
 ]
 
 logger = logging.getLogger(__name__)
@@ -63,17 +64,13 @@ class _ResourceEvent:
         return f"<{type(self).__name__} action={self.payload['action']} uri={self.payload['uri']}>"
 
 
-class ResourceRead(_ResourceEvent):
-    """Objects were read (inside the transaction)."""
-
+class _ReadEvent(_ResourceEvent):
     def __init__(self, payload: dict[str, Any], read_objects: list[Any], request: Request):
         super().__init__(payload, request)
         self.read_objects = read_objects
 
 
-class ResourceChanged(_ResourceEvent):
-    """Objects were created, updated or deleted (inside the transaction)."""
-
+class _ChangeEvent(_ResourceEvent):
     def __init__(
         self, payload: dict[str, Any], impacted_objects: list[dict[str, Any]], request: Request
     ):
@@ -81,11 +78,24 @@ class ResourceChanged(_ResourceEvent):
         self.impacted_objects = impacted_objects
 
 
-class AfterResourceRead(ResourceRead):
+# The "after" classes deliberately do not derive from the in-transaction
+# ones: Pyramid hands an event to the subscribers of every base class, and a
+# ResourceChanged subscriber must not run a second time after the commit.
+
+
+class ResourceRead(_ReadEvent):
+    """Objects were read (inside the transaction)."""
+
+
+class ResourceChanged(_ChangeEvent):
+    """Objects were created, updated or deleted (inside the transaction)."""
+
+
+class AfterResourceRead(_ReadEvent):
     """Like :class:`ResourceRead`, after the transaction committed."""
 
 
-class AfterResourceChanged(ResourceChanged):
+class AfterResourceChanged(_ChangeEvent):
     """Like :class:`ResourceChanged`, after the transaction committed."""
 
 

@@ -1,4 +1,4 @@
-"""The endpoints of a resource: envelope, content negotiation, status codes (PROTOCOL §5.1, §5.2)."""
+"""Resource endpoints: envelope, content negotiation, status codes (PROTOCOL §5.1, §5.2)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,7 @@ def test_objects_are_wrapped_in_data(app):
 
 
 def test_unknown_top_level_keys_are_refused(app):
-    response = app.post_json(
-        "/toadstools", {"data": {}, "extra": 1}, headers=BOB, status=400
-    )
+    response = app.post_json("/toadstools", {"data": {}, "extra": 1}, headers=BOB, status=400)
     assert_formatted_error(response, 400, 107, "Invalid parameters", "Unrecognized keys")
     assert app.get("/toadstools", headers=BOB).json["data"] == []
 
@@ -202,8 +200,9 @@ def test_plural_delete_returns_tombstones(app):
     response = app.delete("/toadstools", headers=BOB)
     tombstones = response.json["data"]
     assert {t["id"] for t in tombstones} == {a["id"], b["id"]}
-    assert all(t["deleted"] is True and set(t) == {"id", "last_modified", "deleted"}
-               for t in tombstones)
+    assert all(
+        t["deleted"] is True and set(t) == {"id", "last_modified", "deleted"} for t in tombstones
+    )
     assert response.headers["ETag"] == f'"{max(t["last_modified"] for t in tombstones)}"'
     assert app.get("/toadstools", headers=BOB).json["data"] == []
 
@@ -315,8 +314,9 @@ def test_put_over_a_tombstone_creates_again(app):
 
 def test_patch_unknown_object_is_a_404(app):
     object_id = "2ef3a1c8-98a2-4b5a-9a5b-7b7f3bbd1e57"
-    response = app.patch_json(f"/toadstools/{object_id}", {"data": {"a": 1}}, headers=BOB,
-                              status=404)
+    response = app.patch_json(
+        f"/toadstools/{object_id}", {"data": {"a": 1}}, headers=BOB, status=404
+    )
     assert_formatted_error(response, 404, 110)
     app.get(f"/toadstools/{object_id}", headers=BOB, status=404)
 
@@ -324,7 +324,9 @@ def test_patch_unknown_object_is_a_404(app):
 def test_patch_needs_data_or_permissions(app):
     obj = create(app, "/toadstools", {"a": 1})
     response = app.patch_json(f"/toadstools/{obj['id']}", {}, headers=BOB, status=400)
-    assert_formatted_error(response, 400, 107, message="Provide at least one of data or permissions")
+    assert_formatted_error(
+        response, 400, 107, message="Provide at least one of data or permissions"
+    )
 
 
 def test_patch_answers_the_whole_object(app):
@@ -340,8 +342,11 @@ def test_delete_answers_the_tombstone(app):
     response = app.delete(f"/toadstools/{obj['id']}", headers=BOB)
     tombstone = response.json["data"]
     assert set(response.json) == {"data"}
-    assert tombstone == {"id": obj["id"], "last_modified": tombstone["last_modified"],
-                         "deleted": True}
+    assert tombstone == {
+        "id": obj["id"],
+        "last_modified": tombstone["last_modified"],
+        "deleted": True,
+    }
     assert tombstone["last_modified"] > obj["last_modified"]
     assert response.headers["ETag"] == f'"{tombstone["last_modified"]}"'
 

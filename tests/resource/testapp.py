@@ -21,7 +21,6 @@ import colander
 from pyramid.config import Configurator
 
 from strato import resource
-from strato.resource.schema import Any as AnyValue
 from strato.components import Components, get_components
 from strato.testing import get_user_headers, make_webtest
 
@@ -30,14 +29,14 @@ class StrictSchema(resource.ResourceSchema):
     name = colander.SchemaNode(colander.String())
     size = colander.SchemaNode(colander.Integer(), missing=colander.drop)
     flag = colander.SchemaNode(colander.Boolean(), missing=colander.drop)
-    person = AnyValue(missing=colander.drop)
+    person = resource.Any(missing=colander.drop)
 
     class Options:
         preserve_unknown = False
 
 
 class ReadonlySchema(resource.ResourceSchema):
-    name = colander.SchemaNode(colander.String())
+    name = colander.SchemaNode(colander.String(), validator=colander.Length(max=256))
     owner = colander.SchemaNode(colander.String(), missing="nobody")
     size = colander.SchemaNode(colander.Integer(), missing=colander.drop)
 

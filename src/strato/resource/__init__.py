@@ -11,18 +11,19 @@ and ``config.scan()`` registers ``/foods`` and ``/foods/{id}``.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 import venusian
 
 from strato.resource.base import Resource, ShareableResource, UserResource
 from strato.resource.model import Model
-from strato.resource.schema import URL, ResourceSchema, TimeStamp
+from strato.resource.schema import URL, Any, ResourceSchema, TimeStamp
 from strato.resource.viewset import register_resource
 
 __all__ = [
     "URL",
+    "Any",
     "Model",
     "Resource",
     "ResourceSchema",
@@ -33,10 +34,10 @@ __all__ = [
     "register_resource",
 ]
 
-_R = TypeVar("_R", bound=type)
+_R = typing.TypeVar("_R", bound=type)
 
 
-def register(depth: int = 1, **kwargs: Any) -> Callable[[_R], _R]:
+def register(depth: int = 1, **kwargs: typing.Any) -> Callable[[_R], _R]:
     """Class decorator: register the resource when its module is scanned.
 
     Keyword arguments are those of :func:`register_resource` (``name``,
@@ -45,7 +46,7 @@ def register(depth: int = 1, **kwargs: Any) -> Callable[[_R], _R]:
     """
 
     def wrapped(resource_cls: _R) -> _R:
-        def callback(context: Any, name: str, ob: Any) -> None:
+        def callback(context: typing.Any, name: str, ob: typing.Any) -> None:
             config = context.config.with_package(info.module)
             register_resource(config, resource_cls, **kwargs)
 

@@ -4,22 +4,21 @@ One instance serves one request. Its public methods are the views
 (``plural_get``, ``plural_head``, ``plural_post``, ``plural_delete``,
 ``get``, ``put``, ``patch``, ``delete``); the hooks service authors
 override are :meth:`Resource.get_parent_id`, :meth:`Resource.process_object`
-and :meth:`Resource.is_known_field`. Querystring parsing lives in
-:mod:`.query`, tokens in :mod:`.pagination`, precondition headers in
-:mod:`.preconditions`, PATCH dialects in :mod:`.patch` and backend access
-in :class:`.model.Model`.
+and :meth:`Resource.is_known_field`.
+
+The class is assembled from parts: reading request bodies
+(:mod:`._body`), listing and paging (:mod:`._listing`, on top of the pure
+parsers of :mod:`.query` and the tokens of :mod:`.pagination`);
+precondition headers are parsed in :mod:`.preconditions`, PATCH dialects
+applied in :mod:`.patch`, and backends reached through :class:`.model.Model`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from email.utils import formatdate
 from typing import Any, ClassVar
-from urllib.parse import urlencode
 
 import colander
 from pyramid import httpexceptions
@@ -27,48 +26,32 @@ from pyramid.authorization import Everyone
 from pyramid.request import Request
 
 from strato.components import get_components
-from strato.errors import ERRORS, http_error, json_error_handler, raise_invalid
+from strato.errors import ERRORS, http_error, raise_invalid
 from strato.events import ACTIONS, notify_resource_event
 from strato.resource import patch as patching
+from strato.resource._body import JSON_TYPES, PATCH_TYPES, BodyParsing, is_timestamp
+from strato.resource._listing import Listing
 from strato.resource.model import PERMISSIONS_FIELD, Model
-from strato.resource.pagination import (
-    TokenError,
-    TokenSigner,
-    build_pagination_rules,
-    position_of,
-    query_fingerprint,
-)
 from strato.resource.preconditions import ANY, PreconditionError, parse_preconditions
 from strato.resource.query import (
     FieldRules,
-    QueryError,
     apply_fields,
     parse_fields,
-    parse_filters,
-    parse_limit,
-    parse_sort,
     parse_timestamp,
 )
 from strato.resource.schema import ResourceSchema
-from strato.storage import COMPARISON, Filter, Sort
+from strato.storage import COMPARISON, Filter
 from strato.storage import errors as storage_errors
 from strato.storage.generators import UUID4, Generator
 
 __all__ = ["Resource", "ShareableResource", "UserResource"]
 
-JSON_TYPES = ("application/json",)
-PATCH_TYPES = (
-    "application/json",
-    "application/merge-patch+json",
-    "application/json-patch+json",
-)
-RESPONSE_BEHAVIORS = ("full", "light", "diff")
 #: How many times an unconditional PATCH re-reads and retries when another
 #: writer changed the object between its read and its write.
 PATCH_RETRIES = 5
 
 
-class Resource:
+class Resource(BodyParsing, Listing):
     """A collection of JSON objects with the full record protocol.
 
     Subclass it, set ``schema``, and register it with
@@ -113,6 +96,7 @@ class Resource:
         )
         self._timestamp: int | None = None
         self._shared_filter: Filter | None = None
+        self._fields: list[str] | None = None
 
     # Hooks --------------------------------------------------------------
 
@@ -177,115 +161,10 @@ class Resource:
     def _invalid(self, location: str, name: str | None, description: str) -> None:
         raise_invalid(self.request, location=location, name=name, description=description)
 
-    def _check_accept(self) -> None:
-        accept = self.request.headers.get("Accept")
-        if accept and not self.request.accept.acceptable_offers(list(JSON_TYPES)):
-            self.request.errors.add(
-                "header", "Accept", "Accept header should be one of ['application/json']"
-            )
-            self.request.errors.status = 406
-            raise json_error_handler(self.request)
-
-    def _check_content_type(self, allowed: tuple[str, ...]) -> str:
-        content_type = (self.request.content_type or "").lower()
-        if not content_type:
-            if self.request.body:
-                return "application/json"
-            return allowed[0]
-        if content_type not in allowed:
-            self.request.errors.add(
-                "header",
-                "Content-Type",
-                f"Content-Type header should be one of {list(allowed)}",
-            )
-            self.request.errors.status = 415
-            raise json_error_handler(self.request)
-        return content_type
-
-    def _json_body(self) -> Any:
-        body = self.request.body
-        if not body:
-            return {}
-        try:
-            return json.loads(
-                body.decode("utf-8"),
-                parse_constant=_reject_constant,
-                parse_float=_finite_float,
-            )
-        except RecursionError:
-            self._invalid("body", None, "Invalid JSON: nested too deeply")
-        except (UnicodeDecodeError, ValueError) as exc:
-            self._invalid("body", None, f"Invalid JSON: {exc}")
-
-    def _envelope(self, body: Any, require_data: bool) -> tuple[Any, dict[str, list[str]] | None]:
-        if not isinstance(body, dict):
-            self._invalid("body", None, "Invalid JSON: the body must be an object")
-        unknown = sorted(set(body) - {"data", "permissions"})
-        if unknown:
-            self._invalid("body", unknown[0], f"Unrecognized keys in mapping: {unknown}")
-        data = body.get("data", colander.null)
-        if data is not colander.null and not isinstance(data, dict):
-            self._invalid("body", "data", "data in body: Should be an object")
-        permissions = self._validate_permissions(body.get("permissions"))
-        if data is colander.null and require_data:
-            # ``data`` may be left out only when the schema accepts ``{}``.
-            try:
-                self.schema().deserialize({})
-            except colander.Invalid:
-                self._invalid("body", "data", "Required")
-            data = {}
-        return data, permissions
-
-    def _validate_permissions(self, permissions: Any) -> dict[str, list[str]] | None:
-        if permissions is None:
-            return None
-        if not self.shareable:
-            self._invalid("body", "permissions", "This resource has no permissions")
-        if not isinstance(permissions, dict):
-            self._invalid("body", "permissions", "permissions in body: Should be an object")
-        result: dict[str, list[str]] = {}
-        for perm, principals in permissions.items():
-            if perm not in self.permissions:
-                allowed = ", ".join(self.permissions)
-                self._invalid("body", f"permissions.{perm}", f'"{perm}" is not one of {allowed}')
-            if principals is None:
-                result[perm] = None  # type: ignore[assignment]
-                continue
-            if not isinstance(principals, list):
-                self._invalid("body", f"permissions.{perm}", "Should be a list of principals")
-            for principal in principals:
-                if not isinstance(principal, str) or not principal or len(principal) > 256:
-                    self._invalid(
-                        "body",
-                        f"permissions.{perm}",
-                        f"Invalid principal {str(principal)[:64]!r}: "
-                        "expected a non-empty string of at most 256 characters",
-                    )
-            result[perm] = list(dict.fromkeys(principals))
-        return result
-
-    def _validate_data(self, data: dict[str, Any]) -> dict[str, Any]:
-        try:
-            validated = self.schema().deserialize(data)
-        except colander.Invalid as exc:
-            for name, description in sorted(exc.asdict().items()):
-                self.request.errors.add("body", f"data.{name}", description)
-            raise json_error_handler(self.request) from None
-        if validated is colander.null:  # pragma: no cover - mappings never are
-            validated = {}
-        validated.pop(self.model.modified_field, None)
-        if self.model.id_field in data:
-            validated[self.model.id_field] = data[self.model.id_field]
-        timestamp = data.get(self.model.modified_field)
-        if _is_timestamp(timestamp):
-            validated[self.model.modified_field] = timestamp
-        validated.pop(PERMISSIONS_FIELD, None)
-        return validated
-
     def _check_object_id(self, object_id: Any) -> str:
         if not isinstance(object_id, str) or not self.id_generator.match(object_id):
             self._invalid("path", None, "Invalid object id")
-        return object_id
+        return str(object_id)
 
     def _not_found(self, object_id: str) -> httpexceptions.HTTPException:
         return http_error(
@@ -339,16 +218,6 @@ class Resource:
         else:
             response.cache_control = "no-cache, no-store"
 
-    def _response_behavior(self) -> str:
-        behavior = self.request.headers.get("Response-Behavior", "full").strip().lower()
-        if behavior not in RESPONSE_BEHAVIORS:
-            self._invalid(
-                "header",
-                "Response-Behavior",
-                f"Response-Behavior should be one of {list(RESPONSE_BEHAVIORS)}",
-            )
-        return behavior
-
     def _postprocess(
         self,
         result: Any,
@@ -385,120 +254,6 @@ class Resource:
                 return int(result.get(self.model.modified_field, 0))
             return 0
 
-    # Querystring ---------------------------------------------------------
-
-    @contextlib.contextmanager
-    def _querystring_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except QueryError as exc:
-            self._invalid("querystring", exc.name, exc.description)
-
-    def _plural_query(self) -> tuple[list[Filter], list[Sort], int, bool]:
-        params = self.request.GET
-        with self._querystring_errors():
-            filters = parse_filters(params.items(), self.rules)
-            sorting = parse_sort(params.get("_sort"), self.rules)
-            settings = self.request.registry.settings
-            limit = parse_limit(
-                params.get("_limit"),
-                settings.get("paginate_by"),
-                int(settings.get("storage_max_fetch_size", 10000)),
-            )
-        if not any(s.field == self.model.id_field for s in sorting):
-            sorting.append(Sort(self.model.id_field, sorting[-1].direction))
-        shared_ids = getattr(self.context, "shared_ids", None)
-        if shared_ids is not None:
-            # The caller may only see the objects shared with it.
-            self._shared_filter = Filter(self.model.id_field, sorted(shared_ids), COMPARISON.IN)
-            filters.insert(0, self._shared_filter)
-        include_deleted = any(f.field == self.model.modified_field for f in filters)
-        if "_to" in params:
-            from strato.errors import send_alert
-
-            send_alert(self.request, "_to is deprecated, use _before instead")
-        return filters, sorting, limit, include_deleted
-
-    def _token_signer(self) -> TokenSigner:
-        settings = self.request.registry.settings
-        secret = settings.get("pagination_token_secret") or ""
-        if not secret:
-            base = str(settings.get("userid_hmac_secret") or "")
-            secret = hashlib.sha256(f"strato-pagination:{base}".encode()).hexdigest()
-        validity = int(settings.get("pagination_token_validity_seconds", 600))
-        return TokenSigner(secret, validity)
-
-    def _fingerprint(self, filters: list[Filter], sorting: list[Sort]) -> str:
-        scope = f"{self.name}\x00{self.model.parent_id}\x00{self.request.prefixed_userid}"
-        # The sharing filter is left out: objects shared with the caller while
-        # it pages must not invalidate its token.
-        asked = [f for f in filters if f is not self._shared_filter]
-        return query_fingerprint(scope, asked, sorting)
-
-    def _pagination_rules(
-        self, filters: list[Filter], sorting: list[Sort], single_use: bool = False
-    ) -> list[list[Filter]] | None:
-        token = self.request.GET.get("_token")
-        if token is None:
-            return None
-        try:
-            position, nonce = self._token_signer().decode(
-                token, self._fingerprint(filters, sorting)
-            )
-        except TokenError as exc:
-            self._invalid("querystring", "_token", str(exc))
-        if single_use:
-            cache = get_components(self.request).cache
-            if cache is None or cache.delete(nonce) is None:
-                self._invalid("querystring", "_token", "_token was already used or has expired.")
-        return build_pagination_rules(position, sorting)
-
-    def _next_page(
-        self,
-        last: dict[str, Any],
-        filters: list[Filter],
-        sorting: list[Sort],
-        limit: int,
-        single_use: bool = False,
-    ) -> str:
-        signer = self._token_signer()
-        token, nonce = signer.encode(
-            position_of(last, sorting), self._fingerprint(filters, sorting)
-        )
-        if single_use:
-            cache = get_components(self.request).cache
-            if cache is not None:
-                cache.set(nonce, "valid", signer.validity_seconds)
-        params = [(k, v) for k, v in self.request.GET.items() if k not in ("_limit", "_token")]
-        params += [("_limit", str(limit)), ("_token", token)]
-        service = f"{self.name}-plural"
-        matchdict = {k: v for k, v in (self.request.matchdict or {}).items() if k != "id"}
-        return self.request.route_url(service, **matchdict) + "?" + urlencode(params)
-
-    def _split_page(
-        self, objects: list[dict[str, Any]], limit: int
-    ) -> tuple[list[dict[str, Any]], bool]:
-        """The page to answer, and whether a next page may hold more objects.
-
-        One object more than the page is fetched to know. When the storage
-        caps the fetch at the page size, a full page may be the last one: a
-        ``Next-Page`` leading to an empty page is better than objects never
-        listed.
-        """
-        if len(objects) > limit:
-            return objects[:limit], True
-        storage = get_components(self.request).storage
-        cap = getattr(storage, "max_fetch_size", None)
-        full = bool(objects) and cap is not None and len(objects) == limit >= cap
-        return objects, full
-
-    def _apply_fields(self, objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        with self._querystring_errors():
-            fields = parse_fields(self.request.GET.get("_fields"), self.rules)
-        if fields is None:
-            return objects
-        return [apply_fields(o, fields, self.rules) for o in objects]
-
     # Plural endpoints ----------------------------------------------------
 
     def _check_plural_preconditions(self, delete: bool = False) -> None:
@@ -516,8 +271,10 @@ class Resource:
     def plural_head(self) -> Any:
         """``HEAD``: headers of ``GET`` plus ``Total-Objects``, no body."""
         self._check_accept()
-        filters, _, _, _ = self._plural_query()
+        filters, sorting, _, _ = self._plural_query()
         self._check_plural_preconditions()
+        # Same checks as GET, although HEAD neither pages nor answers objects.
+        self._pagination_rules(filters, sorting)
         total = self.model.count_objects(filters=filters)
         response = self.request.response
         response.headers["Total-Objects"] = str(total)
@@ -700,12 +457,19 @@ class Resource:
         old = self._clean(existing) if existing else None
 
         if_match = pre.if_match if isinstance(pre.if_match, int) else None
-        if pre.if_none_match == ANY:
+        saved = None
+        if pre.if_none_match == ANY or existing is None:
+            # A creation: a client-sent last_modified is kept as on POST
+            # (replication), even when lower than the collection timestamp.
             try:
                 saved = self.model.create_object(new)
             except storage_errors.UnicityError as exc:
-                raise self._modified_meanwhile(exc.existing) from None
-        else:
+                if pre.if_none_match == ANY:
+                    raise self._modified_meanwhile(exc.existing) from None
+                # Created meanwhile by another writer: this PUT replaces it.
+                existing = exc.existing
+                old = self._clean(existing) if existing else None
+        if saved is None:
             try:
                 saved = self.model.update_object(
                     new, if_match=if_match, replace_permissions=permissions is not None
@@ -725,7 +489,7 @@ class Resource:
         value = new.get(field)
         if value is None:
             return new
-        if not _is_timestamp(value) or (existing is not None and value <= existing[field]):
+        if not is_timestamp(value) or (existing is not None and value <= existing[field]):
             new.pop(field)
         return new
 
@@ -781,7 +545,7 @@ class Resource:
             else:
                 new_data = (
                     patching.shallow_merge(current, changes)
-                    if changes is not colander.null
+                    if isinstance(changes, Mapping)
                     else dict(current)
                 )
                 if permissions is not None:
@@ -796,7 +560,7 @@ class Resource:
             validated = self._validate_data(new_data)
             validated[self.model.id_field] = object_id
             if (
-                _is_timestamp(sent_timestamp)
+                is_timestamp(sent_timestamp)
                 and sent_timestamp > existing[self.model.modified_field]
             ):
                 validated[self.model.modified_field] = sent_timestamp
@@ -819,10 +583,11 @@ class Resource:
         if behavior != "full":
             # What the client asked for: the fields it sent, or with a JSON
             # patch the whole patched object.
+            requested: Mapping[str, Any] = {}
             if content_type == "application/json-patch+json":
                 requested = new_data
-            else:
-                requested = changes if isinstance(changes, Mapping) else {}
+            elif isinstance(changes, Mapping):
+                requested = changes
             stored = body_out["data"]
             changed = [k for k in requested if k in stored and current.get(k, _UNSET) != stored[k]]
             if behavior == "diff":
@@ -859,27 +624,6 @@ class Resource:
 
 _UNSET = object()
 _DEFAULT_GENERATOR = UUID4()
-#: Client-sent ``last_modified`` values outside this range are ignored: they
-#: would not fit the 64-bit timestamp columns of SQL backends.
-_MAX_TIMESTAMP = 2**63 - 1
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON; storing them would fail later, in a backend.
-    raise ValueError(f"{name} is not a valid JSON value")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"number {text[:32]} is too large")
-    return value
-
-
-def _is_timestamp(value: Any) -> bool:
-    return (
-        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_TIMESTAMP
-    )
 
 
 def _strip_version(path: str) -> str:

@@ -112,14 +112,20 @@ class TokenSigner:
 
 
 def _lookup(obj: Mapping[str, Any], field: str) -> Any:
+    # Resolved as the storage backends resolve sort fields: a key that itself
+    # contains dots wins, longest first. Any other reading would put the page
+    # boundary somewhere else than where the backend sorted it.
     if field in obj:
         return obj[field]
-    current: Any = obj
-    for part in field.split("."):
-        if not isinstance(current, Mapping) or part not in current:
+    parts = field.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:cut])
+        if head in obj:
+            inner = obj[head]
+            if isinstance(inner, Mapping):
+                return _lookup(inner, ".".join(parts[cut:]))
             return MISSING
-        current = current[part]
-    return current
+    return MISSING
 
 
 def position_of(obj: Mapping[str, Any], sorting: Sequence[Sort]) -> dict[str, Any]:

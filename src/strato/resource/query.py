@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from strato.storage import COMPARISON, Filter, Sort
 
@@ -36,6 +36,9 @@ _OPERATORS = sorted((c.value for c in COMPARISON), key=len, reverse=True)
 MAX_FIELD_LENGTH = 256
 #: Most values accepted in one in_/exclude_/contains_ filter.
 MAX_LIST_VALUES = 10000
+#: Most fields accepted in ``_sort``: the next-page rules grow with the
+#: square of their number.
+MAX_SORT_FIELDS = 32
 
 
 class QueryError(ValueError):
@@ -185,11 +188,13 @@ def parse_sort(raw: str | None, rules: FieldRules) -> list[Sort]:
             entry = entry.strip()
             if not _SORT_ENTRY.match(entry):
                 continue
-            direction = -1 if entry.startswith("-") else 1
+            direction: Literal[1, -1] = -1 if entry.startswith("-") else 1
             field = entry.lstrip("+-")
             if not rules.is_known_field(field):
                 raise QueryError("_sort", f"Unknown sort field '{field}'")
             sorting.append(Sort(field, direction))
+            if len(sorting) > MAX_SORT_FIELDS:
+                raise QueryError("_sort", f"At most {MAX_SORT_FIELDS} sort fields are allowed")
     if not any(s.field == rules.modified_field for s in sorting):
         sorting.append(Sort(rules.modified_field, -1))
     return sorting

@@ -7,9 +7,11 @@ the settings ``{plural|object}_{name}_{method}_enabled`` and ``readonly``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from cornice import service as cornice_service
 from pyramid.config import Configurator
 from pyramid.request import Request
 
@@ -58,6 +60,21 @@ def _enabled(settings: dict[str, Any], endpoint: str, name: str, method: str) ->
     if isinstance(value, str):
         return value.strip().lower() not in ("false", "0", "no", "off")
     return bool(value)
+
+
+def _forget_service(service: Service) -> None:
+    """Drop what cornice keeps about ``service`` outside the registry.
+
+    cornice appends every service to a module-level list and attaches a scan
+    callback holding the frame that created it, hence ``config`` and the
+    whole application: each app built in a process (tests build hundreds)
+    would stay in memory. The registry keeps the service for the views and
+    the OpenAPI document.
+    """
+    with contextlib.suppress(AttributeError):
+        del service.__venusian_callbacks__
+    with contextlib.suppress(ValueError):
+        cornice_service.SERVICES.remove(service)
 
 
 def register_resource(
@@ -129,3 +146,4 @@ def register_resource(
                 method, _make_view(resource_cls, _VIEW_NAMES[(endpoint, method)]), **view_kwargs
             )
         config.add_cornice_service(service)
+        _forget_service(service)
