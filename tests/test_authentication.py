@@ -255,3 +255,13 @@ def test_basicauth_policy_defaults() -> None:
     assert policy.name == "basicauth"
     assert policy.realm == "Realm"
     assert policy.secret is None
+
+
+def test_one_challenge_header_when_two_policies_send_the_same():
+    settings = {
+        "multiauth.policies": "basicauth other",
+        "multiauth.policy.other.use": "strato.authentication.BasicAuthPolicy",
+    }
+    app = build(settings, shared_app)
+    response = app.get("/articles", status=401)
+    assert response.headers.getall("WWW-Authenticate") == ['Basic realm="Realm"']

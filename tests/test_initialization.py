@@ -372,3 +372,14 @@ def test_security_headers_on_every_response(method: str, path: str, status: int)
     assert "X-Frame-Options" not in response.headers
     if status != 307:
         assert response.headers["Content-Type"] == "application/json"
+
+
+def test_included_plugins_can_override_core_request_methods(plugin_module, make_app):
+    def includeme(config):
+        config.add_request_method(
+            lambda request: {"id": "plugin-user", "principals": []}, name="get_user_info"
+        )
+
+    name = plugin_module("override_plugin", includeme=includeme)
+    app = make_app({"includes": name})
+    assert app.get("/").json["user"]["id"] == "plugin-user"

@@ -152,14 +152,16 @@ def includeme(config: Configurator) -> None:
     strato_requests.setup(config)
     initialization.run_sequence(config, settings["initialization_sequence"])
 
-    for plugin in aslist(" ".join(settings.get("includes") or [])):
-        config.include(plugin)
     config.scan("strato.views")
     from strato.views import batch, openapi
 
     batch.setup_capability(config)
     openapi.setup_capability(config)
+    # Core first: plug-ins included afterwards may override what it set
+    # (request methods, views) instead of silently losing to it.
     config.commit()
+    for plugin in aslist(" ".join(settings.get("includes") or [])):
+        config.include(plugin)
 
 
 def add_api_capability(

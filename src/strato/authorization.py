@@ -166,7 +166,10 @@ class SecurityPolicy:
         for _, policy in self.policies:
             forget = getattr(policy, "forget", None)
             if forget is not None:
-                headers.extend(forget(request) or ())
+                for header in forget(request) or ():
+                    # Two policies issuing the same challenge send it once.
+                    if tuple(header) not in headers:
+                        headers.append(tuple(header))
         return headers
 
 

@@ -16,6 +16,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from typing import Any
 
 __all__ = ["main", "parse_duration"]
@@ -34,6 +35,14 @@ def parse_duration(text: str) -> int:
             f"invalid duration {text!r}: expected a number and a unit (s, m, h, d, w)"
         )
     return int(match[1]) * _UNIT_SECONDS[match[2]]
+
+
+#: Entry point group through which packages add ``strato`` subcommands. Each
+#: entry point names a callable ``register(subparsers)`` that adds its parser
+#: (with an ``--ini`` option) and sets ``handler=fn`` with
+#: ``fn(env, args) -> int``, ``env`` being what ``pyramid.paster.bootstrap``
+#: returns for that INI file.
+COMMANDS_GROUP = "strato.commands"
 
 
 def _bootstrap(ini: str) -> dict[str, Any]:
@@ -140,6 +149,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p_flush = sub.add_parser("flush-cache", help="empty the cache")
     p_flush.add_argument("--ini", default="config.ini")
+    for entry_point in entry_points(group=COMMANDS_GROUP):
+        register = entry_point.load()
+        register(sub)
     return parser
 
 
@@ -159,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         env = _bootstrap(args.ini)
     try:
+        handler = getattr(args, "handler", None)
+        if handler is not None:
+            return int(handler(env, args))
         if args.command == "migrate":
             return migrate(env, dry_run=args.dry_run)
         if args.command == "purge-deleted":

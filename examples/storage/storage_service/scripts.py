@@ -1,6 +1,7 @@
 """The ``storage-service`` command: administer a storage service from its INI file.
 
-``storage-service create-user --ini config.ini [--username U] [--password P]``
+``strato create-user --ini config.ini [--username U] [--password P]`` (also
+available as ``storage-service create-user``)
 creates (or resets the password of) an account; missing values are
 prompted for, the password twice without echo. Exit codes: 0 done,
 1 refused (readonly server, accounts disabled, bad input), 2 usage error.
@@ -20,7 +21,7 @@ from storage_service.accounts.resource import ACCOUNT_PREFIX, AccountIdGenerator
 from strato import transaction
 from strato.components import get_components
 
-__all__ = ["create_user", "main"]
+__all__ = ["create_user", "main", "register_create_user"]
 
 logger = logging.getLogger("storage_service.scripts")
 
@@ -76,15 +77,20 @@ def create_user(
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="storage-service", description="Administer a storage service."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+def register_create_user(commands: Any) -> None:
+    """Add ``create-user`` to a command line (``strato`` or ``storage-service``)."""
     create = commands.add_parser("create-user", help="create an account or reset its password")
     create.add_argument("--ini", default="config.ini", help="the service's INI file")
     create.add_argument("--username")
     create.add_argument("--password", help="prompted for when not given (safer)")
+    create.set_defaults(handler=lambda env, args: create_user(env, args.username, args.password))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storage-service", description="Administer a storage service."
+    )
+    register_create_user(parser.add_subparsers(dest="command", required=True))
     return parser
 
 

@@ -1,4 +1,4 @@
-"""``storage-service create-user``: creating accounts from the command line."""
+"""``strato create-user`` (and ``storage-service create-user``): accounts from the command line."""
 
 from __future__ import annotations
 
@@ -119,3 +119,12 @@ def test_the_console_script_is_installed(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert whoami(ini, "ops", "pw") == "account:ops"
+
+
+def test_strato_create_user_comes_from_the_example(tmp_path):
+    from strato import cli
+
+    ini = write_ini(tmp_path)
+    args = ["create-user", "--ini", str(ini), "--username", "root", "--password", "pw"]
+    assert cli.main(args) == 0
+    assert whoami(ini, "root", "pw") == "account:root"

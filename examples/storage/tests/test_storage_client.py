@@ -308,11 +308,6 @@ def test_replication_between_two_collections(replicated):
     assert copied == {"r0": 10, "r1": 1, "r2": 2, "r4": 4}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="strato's PUT creating an object bumps a client last_modified lower than the "
-    "collection timestamp, where Kinto keeps it (see the report on resource/base.py)",
-)
 def test_replication_keeps_record_timestamps(replicated):
     origin, destination = replicated
     copied = {r["id"]: r["last_modified"] for r in destination.get_records()}
