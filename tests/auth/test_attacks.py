@@ -195,3 +195,19 @@ def test_secrets_never_appear_in_logs_or_responses(caplog: pytest.LogCaptureFixt
         text = response.body.decode("utf-8", "replace") + repr(response.headerlist)
         for secret in forbidden:
             assert secret not in text
+
+
+def test_a_wildcard_parent_cannot_reach_other_collections_acls() -> None:
+    """``*`` in a parent placeholder would be a wildcard in ACL deletions."""
+    app = make_app({"doc_create_principals": "system.Authenticated"})
+    doc = "/folders/f/docs/3b6c1e0a-8f5e-4f5e-9c1e-2f6d7a9b0c11"
+    app.put_json(
+        doc, {"data": {}, "permissions": {"read": ["system.Everyone"]}}, headers=headers("bob")
+    )
+    hostile = "/folders/*/docs/3b6c1e0a-8f5e-4f5e-9c1e-2f6d7a9b0c11"
+    for method in ("put_json", "delete"):
+        call = getattr(app, method)
+        kwargs: dict[str, Any] = {"params": {"data": {}}} if method == "put_json" else {}
+        response = call(hostile, headers=headers("mallory"), status=400, **kwargs)
+        assert_formatted_error(response, 400, 107)
+    assert app.get(doc, headers=headers("alice")).json["data"]["id"] in doc

@@ -125,6 +125,9 @@ BAD_BODIES = [
     ("/spores", json.dumps({"data": {"name": ONE_MB}})),
     ("/mushrooms", json.dumps({"data": {}, "permissions": MANY_KEYS})),
     ("/mushrooms", '{"data": {}, "permissions": {"read": "everyone"}}'),
+    ("/toadstools", '{"data": {"x": "nul \\u0000 inside"}}'),
+    ("/toadstools", '{"data": {"nul\\u0000key": 1}}'),
+    ("/toadstools", '{"data": {"deep": [{"x": ["\\u0000"]}]}}'),
 ]
 
 

@@ -322,3 +322,16 @@ def test_unknown_patch_content_type_is_a_415(app, obj):
         path(obj), '{"data": {}}', headers={**BOB, "Content-Type": "text/plain"}, status=415
     )
     assert_formatted_error(response, 415, 107)
+
+
+def test_json_patch_on_permissions_of_an_unshareable_resource_is_400(app):
+    toadstool = create(app, "/toadstools", {"a": 1})
+    operations = [{"op": "add", "path": "/permissions/read/system.Everyone"}]
+    response = app.patch(
+        f"/toadstools/{toadstool['id']}",
+        json.dumps(operations),
+        headers={**BOB, **JSON_PATCH},
+        status=400,
+    )
+    assert_formatted_error(response, 400, 107)
+    assert "no permissions" in response.json["message"]

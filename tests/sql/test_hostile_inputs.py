@@ -228,3 +228,10 @@ def test_nul_in_a_querystring_is_a_400_not_a_500(db: Database) -> None:
         assert response.json["data"] == []
     finally:
         dispose_app(app)
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**30])
+@pytest.mark.parametrize("operator", ["eq", "not", "lt", "gt", "min", "max"])
+def test_integers_beyond_64_bits(pair: Any, value: int, operator: str) -> None:
+    same(pair, filters=[Filter("n", value, COMPARISON(operator))])
+    same(pair, filters=[Filter("n", [value, 1], COMPARISON.IN)])

@@ -56,6 +56,8 @@ def test_same_url_twice_for_one_user_is_a_409(app):
     first = add(app).json["data"]
     response = app.post_json("/v0/bookmarks", {"data": {"url": URL}}, headers=MARY, status=409)
     assert_formatted_error(response, 409, 122, message="already exists")
+    # Retrying the same duplicate would fail the same way.
+    assert "Retry-After" not in response.headers
     assert response.json["details"]["field"] == "url"
     assert response.json["details"]["existing"]["id"] == first["id"]
     assert len(app.get("/v0/bookmarks", headers=MARY).json["data"]) == 1

@@ -21,7 +21,6 @@ grant a permission on a URI (see
 from __future__ import annotations
 
 from storage_service.uris import CHILD_CREATE_PERMISSIONS, parse_uri
-
 from strato.authorization import default_bound_permissions
 
 __all__ = ["bound_permissions"]

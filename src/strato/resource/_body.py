@@ -80,11 +80,16 @@ class BodyParsing:
         if not body:
             return {}
         try:
-            return json.loads(
+            parsed = json.loads(
                 body.decode("utf-8"),
                 parse_constant=_reject_constant,
                 parse_float=_finite_float,
             )
+            if _has_nul(parsed):
+                # Some backends (PostgreSQL JSONB) cannot store U+0000: refuse
+                # it everywhere, so every backend answers the same.
+                self._invalid("body", None, "Invalid character 0x00")
+            return parsed
         except RecursionError:
             self._invalid("body", None, "Invalid JSON: nested too deeply")
         except (UnicodeDecodeError, ValueError) as exc:
@@ -164,6 +169,22 @@ class BodyParsing:
                 f"Response-Behavior should be one of {list(RESPONSE_BEHAVIORS)}",
             )
         return behavior
+
+
+def _has_nul(value: Any) -> bool:
+    """Does any key or string in ``value`` hold U+0000?"""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _reject_constant(name: str) -> Any:

@@ -76,6 +76,11 @@ class Resource(BodyParsing, Listing):
         if components.storage is None:
             raise httpexceptions.HTTPServiceUnavailable()
         settings = request.registry.settings
+        for key, value in (request.matchdict or {}).items():
+            # ``*`` is the wildcard of permission URIs and parent patterns: a
+            # placeholder holding one could reach other collections' ACLs.
+            if key != "id" and isinstance(value, str) and "*" in value:
+                raise_invalid(request, "path", key, f"Invalid character '*' in {key}")
         principal = request.prefixed_userid or Everyone
         self.model = self.default_model(
             components.storage,
@@ -526,6 +531,8 @@ class Resource(BodyParsing, Listing):
                     )
                 except patching.PatchError as exc:
                     self._invalid("body", None, f"JSON Patch operation failed: {exc}")
+                if not self.shareable and any(patched_perms.values()):
+                    self._invalid("body", "permissions", "This resource has no permissions")
                 new_perms = self._validate_permissions(patched_perms) if self.shareable else None
                 if self.shareable:
                     for perm in self.permissions:

@@ -578,7 +578,7 @@ class SQLiteDialect(Dialect):
             return literal(int(value), Integer)
         if isinstance(value, list | tuple | dict):
             return bindparam(None, canonical_json(value), type_=Text)
-        return bindparam(None, value)
+        return bindparam(None, _sqlite_number(value))
 
     def string(self, ref: JSONRef) -> ColumnElement[str]:
         return ref.value
@@ -594,6 +594,8 @@ class SQLiteDialect(Dialect):
                 continue
             if rank == RANK_BOOLEAN:
                 group = [int(v) for v in group]
+            elif rank == RANK_NUMBER:
+                group = [_sqlite_number(v) for v in group]
             elif rank in (RANK_ARRAY, RANK_OBJECT):
                 group = [canonical_json(v) for v in group]
             clauses.append(and_(self.has_rank(ref, rank), self.in_values(ref.value, group)))
@@ -623,3 +625,13 @@ def dialect_for(engine_dialect_name: str) -> Dialect:
         raise ValueError(
             f"Unsupported database {engine_dialect_name!r} (supported: {supported})"
         ) from None
+
+
+def _sqlite_number(value: Any) -> Any:
+    """``value``, as a real when it is an integer beyond SQLite's 64 bits.
+
+    SQLite keeps such JSON numbers as reals too, so they still compare.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        return float(value)
+    return value

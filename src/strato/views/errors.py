@@ -193,7 +193,9 @@ def http_exception(context: Any, request: Request) -> Response:
         if context.status_code == 400:
             errno = ERRORS.INVALID_PARAMETERS
         context = http_error(context, errno=errno)
-    if context.status_code in (409, 503) and "Retry-After" not in context.headers:
+    # A 409 raised by a view (a duplicate, say) is not worth retrying: only
+    # storage conflicts (integrity_error above) and 503s say to retry.
+    if context.status_code == 503 and "Retry-After" not in context.headers:
         _retry_after(request, context)
     return reapply_cors(request, context)
 
