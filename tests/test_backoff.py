@@ -1,4 +1,4 @@
-"""``Backoff`` on responses, ``Retry-After`` on 503."""
+"""``Backoff`` on responses, ``Retry-After`` on 503 and storage conflicts."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pyramid.request import Request
 
 from strato import Service
 from strato.errors import ConfigurationError
+from strato.storage.errors import IntegrityError
 
 Factory = Callable[..., webtest.TestApp]
 
@@ -24,6 +25,8 @@ def get_outcome(request: Request) -> Any:
     status = int(request.matchdict["status"])
     if status == 500:
         raise RuntimeError("bug")
+    if status == 409 and request.GET.get("storage"):
+        raise IntegrityError("conflict")
     if status >= 400:
         raise httpexceptions.exception_response(status)
     return {}
@@ -76,9 +79,16 @@ def test_retry_after_on_503(make_app: Factory) -> None:
     assert app.get("/outcome/503", status=503).headers["Retry-After"] == "3"
 
 
-def test_retry_after_on_409(make_app: Factory) -> None:
+def test_retry_after_on_storage_conflicts(make_app: Factory) -> None:
     app = make_app(includeme=with_outcome)
-    assert app.get("/outcome/409", status=409).headers["Retry-After"] == "30"
+    response = app.get("/outcome/409?storage=1", status=409)
+    assert response.headers["Retry-After"] == "30"
+
+
+def test_no_retry_after_on_a_conflict_a_view_raises(make_app: Factory) -> None:
+    # A duplicate refused by a view fails the same way when retried.
+    app = make_app(includeme=with_outcome)
+    assert "Retry-After" not in app.get("/outcome/409", status=409).headers
 
 
 @pytest.mark.parametrize("status", [200, 400, 404, 500])

@@ -177,6 +177,12 @@ SETTINGS: dict[str, Setting] = {
     "backoff_percentage": Setting(
         as_optional_int, None, "Percentage of responses carrying the Backoff header.", 0, 100
     ),
+    "batch_max_body_bytes": Setting(
+        as_optional_int,
+        10 * 1024 * 1024,
+        "Largest batch request body accepted (413 beyond; empty: unlimited).",
+        0,
+    ),
     "batch_max_requests": Setting(
         as_optional_int,
         25,

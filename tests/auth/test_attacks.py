@@ -208,6 +208,6 @@ def test_a_wildcard_parent_cannot_reach_other_collections_acls() -> None:
     for method in ("put_json", "delete"):
         call = getattr(app, method)
         kwargs: dict[str, Any] = {"params": {"data": {}}} if method == "put_json" else {}
-        response = call(hostile, headers=headers("mallory"), status=400, **kwargs)
-        assert_formatted_error(response, 400, 107)
+        response = call(hostile, headers=headers("mallory"), status=404, **kwargs)
+        assert_formatted_error(response, 404, 111)
     assert app.get(doc, headers=headers("alice")).json["data"]["id"] in doc

@@ -35,7 +35,7 @@ def test_all_lists_the_public_names_sorted(module: types.ModuleType) -> None:
 def _reexported(module: types.ModuleType) -> set[str]:
     # The suite package gathers its topic classes from submodules.
     if module is strato.permission.testing:
-        return {"AccessSuite", "AceSuite", "InterfaceSuite", "UserPrincipalsSuite"}
+        return {"AccessSuite", "AceSuite", "InterfaceSuite", "PurgeSuite", "UserPrincipalsSuite"}
     return set()
 
 

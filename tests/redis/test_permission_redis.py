@@ -52,6 +52,7 @@ def permission() -> Iterator[RedisPermission]:
         lambda p: p.get_user_principals("alice"),
         lambda p: p.add_user_principal("alice", "group:a"),
         lambda p: p.remove_principal("group:a"),
+        lambda p: p.purge_principal("group:a"),
         lambda p: p.add_principal_to_ace("/buckets/b1", "read", "alice"),
         lambda p: p.get_accessible_objects(["alice"], [("/buckets/*", "read")]),
         lambda p: p.get_objects_permissions(["/buckets/b1"]),
@@ -63,6 +64,7 @@ def permission() -> Iterator[RedisPermission]:
         "get_user_principals",
         "add_user_principal",
         "remove_principal",
+        "purge_principal",
         "add_principal_to_ace",
         "get_accessible_objects",
         "get_objects_permissions",
@@ -144,6 +146,30 @@ def test_newlines_in_ids_and_principals_round_trip(permission: RedisPermission) 
     assert permission.get_object_permissions("/buckets/a\nb") == {"read": {"group:x\ny"}}
     permission.delete_object_permissions("/buckets/a\nb")
     assert permission.get_accessible_objects(["group:x\ny"]) == {}
+    permission.add_principal_to_ace("/buckets/a\nb", "read", "group:x\ny")
+    permission.add_principal_to_ace("/buckets/a\nb", "read", "group:x")
+    permission.purge_principal("group:x\ny")
+    assert permission.get_object_permissions("/buckets/a\nb") == {"read": {"group:x"}}
+
+
+def test_purge_leaves_no_key_and_no_index_entry_behind(permission: RedisPermission) -> None:
+    permission.add_user_principal("alice", "group:a")
+    permission.add_user_principal("group:a", "role:x")
+    permission.add_principal_to_ace("/buckets/b1", "read", "group:a")
+    permission.add_principal_to_ace("/buckets/b2", "read", "group:a")
+    permission.add_principal_to_ace("/buckets/b2", "write", "bob")
+    permission.purge_principal("group:a")
+    prefix = permission.key_prefix
+    conn = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        assert set(conn.scan_iter(match=f"{prefix}*")) == {
+            f"{prefix}acl:/buckets/b2",
+            f"{prefix}grants:bob",
+            f"{prefix}objects",
+        }
+        assert conn.zrange(f"{prefix}objects", 0, -1) == ["/buckets/b2"]
+    finally:
+        conn.close()
 
 
 def test_pattern_delete_beyond_one_batch(permission: RedisPermission) -> None:

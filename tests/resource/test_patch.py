@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from strato.resource.patch import PatchError, apply_json_patch, merge_patch, shallow_merge
+from strato.resource.patch import (
+    PatchError,
+    apply_json_patch,
+    merge_patch,
+    reads_any,
+    shallow_merge,
+)
 from strato.testing import assert_formatted_error
 
 from .testapp import BOB, create, make_app, storage_state
@@ -61,6 +67,46 @@ def test_json_patch_operations():
     }
     assert permissions == {}
     assert data == {"a": 1, "list": [1, 2], "obj": {"k": "v"}}
+
+
+SECRET_PATH = [("data", "secret")]
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "copy", "from": "/data/secret", "path": "/data/x"},
+        {"op": "move", "from": "/data/secret/inner", "path": "/data/x"},
+        {"op": "copy", "from": "/data", "path": "/data/x"},
+        {"op": "move", "from": "", "path": "/data/x"},
+        {"op": "test", "path": "/data/secret", "value": 1},
+        {"op": "test", "path": "/data", "value": {}},
+    ],
+)
+def test_reads_any_sees_reads_of_a_path_and_of_its_parents(operation):
+    assert reads_any([{"op": "add", "path": "/data/y", "value": 1}, operation], SECRET_PATH)
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [
+        [{"op": "replace", "path": "/data/secret", "value": 1}],
+        [{"op": "remove", "path": "/data/secret"}],
+        [{"op": "add", "path": "/data/secret", "value": 1, "from": "/data/secret"}],
+        [{"op": "copy", "from": "/data/secretive", "path": "/data/x"}],
+        [{"op": "copy", "from": "/data/x", "path": "/data/secret"}],
+        [{"op": "test", "path": "/permissions/read/alice"}],
+        [{"op": "copy", "from": "data/secret", "path": "/data/x"}, "not an operation"],
+        {"op": "test", "path": "/data/secret"},
+        [],
+    ],
+)
+def test_reads_any_ignores_writes_other_paths_and_malformed_operations(operations):
+    assert not reads_any(operations, SECRET_PATH)
+
+
+def test_reads_any_unescapes_pointers():
+    assert reads_any([{"op": "copy", "from": "/data/a~1b", "path": "/data/x"}], [("data", "a/b")])
 
 
 def test_json_patch_on_permissions_treats_principals_as_set_members():

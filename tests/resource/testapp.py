@@ -11,6 +11,8 @@
   id is the garden.
 - ``/readings``: plural endpoint only (``object_path=None``), GET and POST.
 - ``/labels``: ids made by :class:`NameGenerator` (any readable name).
+- ``/lockers``: a :class:`ShareableResource` whose ``secret`` and ``pin``
+  are stored but never answered (``hidden_fields``).
 """
 
 from __future__ import annotations
@@ -103,6 +105,11 @@ class Label(resource.Resource):
     pass
 
 
+@resource.register()
+class Locker(resource.ShareableResource):
+    hidden_fields = ("secret", "pin")
+
+
 RESOURCE_NAMES = (
     "toadstool",
     "moisture",
@@ -113,6 +120,7 @@ RESOURCE_NAMES = (
     "plant",
     "reading",
     "label",
+    "locker",
 )
 
 
@@ -125,6 +133,7 @@ BASE_SETTINGS: dict[str, Any] = {
     "multiauth.policies": "basicauth",
     "label_id_generator": "strato.storage.generators.NameGenerator",
     "mushroom_create_principals": "system.Authenticated",
+    "locker_create_principals": "system.Authenticated",
 }
 
 #: Basic auth headers of two users.

@@ -186,3 +186,11 @@ def test_subrequests_share_the_authentication(app):
     body = {"requests": [{"path": "/"}]}
     responses = app.post_json("/batch", body, headers=headers).json["responses"]
     assert responses[0]["body"]["user"]["id"].startswith("basicauth:")
+
+
+def test_huge_batch_bodies_are_413():
+    app = make_webtest("tests.views.batch_app", {"batch_max_body_bytes": "1000"})
+    body = {"requests": [{"path": "/items", "body": {"data": {"name": "x" * 2000}}}]}
+    response = app.post_json("/batch", body, status=413)
+    assert_formatted_error(response, 413, 113)
+    assert stored_ids(app) == set()

@@ -13,8 +13,9 @@ is. Permissions granted by settings (``bucket_create_principals``,
 Each page costs one permission backend query; permissions granted by
 settings on every bucket add one storage query (on every collection or
 group, one per bucket). Filters, ``_sort``,
-``_limit`` and ``_token`` behave as on any list, the memory storage backend
-serving as the query engine over the entries of the request.
+``_limit`` and ``_token`` behave as on any list:
+:func:`strato.storage.memory.apply_query` runs them over the entries of the
+request with the semantics of the storage backends.
 """
 
 from __future__ import annotations
@@ -32,13 +33,12 @@ from strato import resource
 from strato.components import get_components
 from strato.settings import as_list
 from strato.storage import Filter, Sort
-from strato.storage.memory import MemoryStorage
+from strato.storage.memory import apply_query
 
 __all__ = ["Permissions", "includeme"]
 
 #: Setting names ``<resource>_<permission>_principals``.
 _SETTING = re.compile(r"^(bucket|collection|group|record|account)_(read|write|create)_principals$")
-_POSITION = "__position__"
 
 
 def _implied(resource_name: str, permissions: set[str]) -> set[str]:
@@ -81,7 +81,7 @@ class PermissionsModel:
 
     def __init__(self, request: Request) -> None:
         self.request = request
-        self._engine: MemoryStorage | None = None
+        self._computed: list[dict[str, Any]] | None = None
 
     def timestamp(self, parent_id: str | None = None) -> int:
         return 0
@@ -141,14 +141,10 @@ class PermissionsModel:
             ]
         return uris
 
-    def _query_engine(self) -> MemoryStorage:
-        if self._engine is None:
-            self._engine = MemoryStorage()
-            for entry in self._entries():
-                self._engine.create(
-                    "permission", "", entry, id_field="uri", modified_field=_POSITION
-                )
-        return self._engine
+    def _all_entries(self) -> list[dict[str, Any]]:
+        if self._computed is None:
+            self._computed = self._entries()
+        return self._computed
 
     def get_objects(
         self,
@@ -159,26 +155,15 @@ class PermissionsModel:
         include_deleted: bool = False,
         parent_id: str | None = None,
     ) -> list[dict[str, Any]]:
-        found = self._query_engine().list_all(
-            "permission",
-            "",
-            filters=filters,
-            sorting=sorting,
-            pagination_rules=pagination_rules,
-            limit=limit,
-            id_field="uri",
-            modified_field=_POSITION,
+        found = apply_query(
+            self._all_entries(), filters, sorting, pagination_rules, limit, id_field="uri"
         )
-        for entry in found:
-            entry.pop(_POSITION, None)
-        return found
+        return [dict(entry) for entry in found]
 
     def count_objects(
         self, filters: Sequence[Filter] | None = None, parent_id: str | None = None
     ) -> int:
-        return self._query_engine().count_all(
-            "permission", "", filters=filters, id_field="uri", modified_field=_POSITION
-        )
+        return len(apply_query(self._all_entries(), filters, id_field="uri"))
 
 
 class PermissionsSchema(resource.ResourceSchema):

@@ -150,6 +150,27 @@ def test_a_recreated_account_inherits_nothing(app_with_alice, auth):
     app.get("/v1/buckets/diary", headers=auth("alice", "impostor"), status=403)
 
 
+def test_a_recreated_account_is_in_no_group(app_with_alice, auth):
+    app = app_with_alice
+    app.put_json("/v1/buckets/club", {}, headers=auth("bob"))
+    app.put_json(
+        "/v1/buckets/club/groups/members",
+        {"data": {"members": ["account:alice"]}},
+        headers=auth("bob"),
+    )
+    app.patch_json(
+        "/v1/buckets/club",
+        {"permissions": {"read": ["/buckets/club/groups/members"]}},
+        headers=auth("bob"),
+    )
+    app.get("/v1/buckets/club", headers=auth("alice"))
+    app.delete("/v1/accounts/alice", headers=auth("alice"))
+    permission = get_components(app.app.registry).permission
+    assert permission.get_user_principals("account:alice") == set()
+    app.put_json("/v1/accounts/alice", {"data": {"password": "impostor"}})
+    app.get("/v1/buckets/club", headers=auth("alice", "impostor"), status=403)
+
+
 def test_users_only_see_and_edit_their_own_account(app_with_alice, auth):
     app = app_with_alice
     app.put_json("/v1/accounts/bob", {"data": {"password": "pw"}})

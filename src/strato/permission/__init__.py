@@ -91,7 +91,7 @@ class PermissionBase(abc.ABC):
       from every read, not reported with an empty set);
     - the relations are independent: removing a user principal leaves ACEs
       untouched and deleting object permissions leaves user principals
-      untouched.
+      untouched; only :meth:`purge_principal` touches both, by design.
 
     Backend failures (lost connection, ...) are raised as the backend
     layer's own errors, never as a driver's exception types.
@@ -137,6 +137,34 @@ class PermissionBase(abc.ABC):
         ACEs naming ``principal`` are kept: use
         :meth:`remove_principal_from_ace` or
         :meth:`delete_object_permissions` for those.
+        """
+
+    @abc.abstractmethod
+    def purge_principal(self, principal: str) -> None:
+        """Forget ``principal`` everywhere, once what it names is gone.
+
+        For service authors deleting a group, an account or anything else a
+        principal stands for: otherwise whoever later gets the same
+        principal (a new group at the same URI, a new account with the same
+        id) would inherit what was granted to the old one. One call does:
+
+        - every user holding ``principal`` loses it (as :meth:`remove_principal`);
+        - every ACE naming ``principal`` loses it (an ACE left without
+          principals no longer exists);
+        - the principals given to ``principal`` as a user id are taken back,
+          since user ids are principals too: a deleted account leaves its
+          groups. (Purging ``system.Authenticated`` thus also takes back what
+          every authenticated user inherits.)
+
+        Nothing else changes; an unknown principal is a no-op. Callers may
+        rely on the call being atomic (no other call sees it half done) and
+        on a fixed number of round trips to the backend, however many users
+        and ACEs name ``principal``.
+
+        For plug-in authors: implement it as one bounded operation (a fixed
+        number of statements, or one server-side script), never as one call
+        per entry; look entries up through indexes on the principal where
+        the backend has them.
         """
 
     @abc.abstractmethod

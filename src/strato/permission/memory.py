@@ -59,6 +59,14 @@ class MemoryPermission(PermissionBase):
             for user_id in list(self._user_principals):
                 self.remove_user_principal(user_id, principal)
 
+    def purge_principal(self, principal: str) -> None:
+        with self._lock:
+            self.remove_principal(principal)
+            self._user_principals.pop(principal, None)
+            for object_id in list(self._aces):
+                for permission in list(self._aces[object_id]):
+                    self.remove_principal_from_ace(object_id, permission, principal)
+
     def get_user_principals(self, user_id: str) -> set[str]:
         with self._lock:
             own = self._user_principals.get(user_id, set())

@@ -65,6 +65,36 @@ end
 return #KEYS
 """
 
+# Forgets one principal: takes it from the users holding it (``holders:``),
+# takes back what it holds as a user (``user:``) and removes it from every
+# ACE naming it (``grants:``), keeping the mirrors in step and pruning the
+# ``objects`` index of ACLs left empty. A script, so that it is atomic and
+# costs one round trip. KEYS are the principal's ``holders:``, ``user:`` and
+# ``grants:`` keys; ARGV[1] is the key prefix, ARGV[2] the principal.
+_PURGE_PRINCIPAL_SCRIPT = """
+local prefix = ARGV[1]
+local principal = ARGV[2]
+for _, user_id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  redis.call('SREM', prefix .. 'user:' .. user_id, principal)
+end
+for _, held in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  redis.call('SREM', prefix .. 'holders:' .. held, principal)
+end
+local grants = redis.call('SMEMBERS', KEYS[3])
+for _, entry in ipairs(grants) do
+  local cut = string.find(entry, '\\n', 1, true)
+  local permission = string.sub(entry, 1, cut - 1)
+  local object_id = string.sub(entry, cut + 1)
+  local acl_key = prefix .. 'acl:' .. object_id
+  redis.call('SREM', acl_key, permission .. '\\n' .. principal)
+  if redis.call('SCARD', acl_key) == 0 then
+    redis.call('ZREM', prefix .. 'objects', object_id)
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return #grants
+"""
+
 
 def _entry(permission: str, other: str) -> str:
     return f"{permission}{_SEPARATOR}{other}"
@@ -99,9 +129,10 @@ class RedisPermission(PermissionBase):
     principals were granted, not the size of the database.
 
     The ``objects`` index is pruned when objects are deleted with
-    :meth:`delete_object_permissions`; an object whose last ACE was removed
-    one by one stays listed there, which costs only a little work in later
-    pattern deletions.
+    :meth:`delete_object_permissions` and when :meth:`purge_principal`
+    empties an ACL; an object whose last ACE was removed one by one stays
+    listed there, which costs only a little work in later pattern
+    deletions.
 
     :meth:`flush` deletes only the keys under ``key_prefix`` (the whole
     database when the prefix is empty).
@@ -175,6 +206,17 @@ class RedisPermission(PermissionBase):
 
         with self.client.translate_errors() as conn:
             conn.transaction(take_from_everyone, holders_key)
+
+    def purge_principal(self, principal: str) -> None:
+        keys = [
+            self._holders_key(principal),
+            self._user_key(principal),
+            self._grants_key(principal),
+        ]
+        with self.client.translate_errors() as conn:
+            conn.register_script(_PURGE_PRINCIPAL_SCRIPT)(
+                keys=keys, args=[self.key_prefix, principal]
+            )
 
     def get_user_principals(self, user_id: str) -> set[str]:
         with self.client.translate_errors() as conn:

@@ -77,6 +77,21 @@ class SQLPermission(PermissionBase):
         with self._connect(write=True) as conn:
             conn.execute(delete(user_principals).where(user_principals.c.principal == principal))
 
+    def purge_principal(self, principal: str) -> None:
+        _check(principal)
+        # Both lookups are indexed: the primary keys start with user_id and
+        # object_id, and each table has an index on principal.
+        with self._connect(write=True) as conn:
+            conn.execute(
+                delete(user_principals).where(
+                    or_(
+                        user_principals.c.principal == principal,
+                        user_principals.c.user_id == principal,
+                    )
+                )
+            )
+            conn.execute(delete(aces).where(aces.c.principal == principal))
+
     def get_user_principals(self, user_id: str) -> set[str]:
         _check(user_id)
         query = select(user_principals.c.principal).where(

@@ -3,8 +3,9 @@
 One instance serves one request. Its public methods are the views
 (``plural_get``, ``plural_head``, ``plural_post``, ``plural_delete``,
 ``get``, ``put``, ``patch``, ``delete``); the hooks service authors
-override are :meth:`Resource.get_parent_id`, :meth:`Resource.process_object`
-and :meth:`Resource.is_known_field`.
+override are :meth:`Resource.get_parent_id`, :meth:`Resource.process_object`,
+:meth:`Resource.is_known_field`, :meth:`Resource.get_cache_expires` and
+the :attr:`Resource.hidden_fields` attribute (see ``docs/resources.rst``).
 
 The class is assembled from parts: reading request bodies
 (:mod:`._body`), listing and paging (:mod:`._listing`, on top of the pure
@@ -65,6 +66,16 @@ class Resource(BodyParsing, Listing):
     permissions: ClassVar[tuple[str, ...]] = ("read", "write")
     #: Whether this resource stores per-object ACLs.
     shareable: ClassVar[bool] = False
+    #: Top-level fields that are stored but never sent to clients (a
+    #: password hash, say). They are left out of every object in a response
+    #: body (lists, single objects, ``_fields``, write answers, tombstones,
+    #: ``details.existing`` of 412 errors) and cannot be used in filters,
+    #: ``_sort`` or ``_fields``, nor read by JSON Patch ``copy``, ``move`` or
+    #: ``test`` operations (400). Writes may still set them, and
+    #: :meth:`process_object` and resource events see them: subscribers run
+    #: inside the service, but a listener forwarding events elsewhere must
+    #: not be given this resource (``event_listeners.<name>.resources``).
+    hidden_fields: ClassVar[tuple[str, ...]] = ()
     default_model: ClassVar[type[Model]] = Model
     #: Set by registration.
     name: ClassVar[str] = ""
@@ -80,7 +91,12 @@ class Resource(BodyParsing, Listing):
             # ``*`` is the wildcard of permission URIs and parent patterns: a
             # placeholder holding one could reach other collections' ACLs.
             if key != "id" and isinstance(value, str) and "*" in value:
-                raise_invalid(request, "path", key, f"Invalid character '*' in {key}")
+                raise http_error(
+                    httpexceptions.HTTPNotFound(),
+                    errno=ERRORS.MISSING_RESOURCE,
+                    message="The resource you are looking for could not be found.",
+                    details={"id": value, "resource_name": key.removesuffix("_id")},
+                )
         principal = request.prefixed_userid or Everyone
         self.model = self.default_model(
             components.storage,
@@ -94,7 +110,7 @@ class Resource(BodyParsing, Listing):
             get_object_uri=self.object_uri,
         )
         self.rules = FieldRules(
-            is_known_field=self.is_known_field,
+            is_known_field=self._is_queryable_field,
             id_field=self.model.id_field,
             modified_field=self.model.modified_field,
             deleted_field=self.model.deleted_field,
@@ -123,6 +139,24 @@ class Resource(BodyParsing, Listing):
         known = {self.model.id_field, self.model.modified_field, self.model.deleted_field}
         children = {child.name for child in self.schema().children}
         return root in known or root in children
+
+    def get_cache_expires(self) -> int | None:
+        """Seconds for which clients may cache this resource's anonymous reads.
+
+        For service authors: override it to decide per request (per parent
+        collection, say). It is asked only for anonymous ``GET`` and
+        ``HEAD`` requests, plural or single, whose answer then carries
+        ``Cache-Control: max-age=<seconds>`` and ``Expires``; ``None`` or
+        ``0`` means ``Cache-Control: no-cache, no-store``, which
+        authenticated requests always get. The default reads the
+        ``<resource name>_cache_expires_seconds`` setting (``None`` when
+        it is absent, empty or not an integer).
+        """
+        raw = self.request.registry.settings.get(f"{self.name}_cache_expires_seconds")
+        try:
+            return int(raw) if raw not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
 
     @property
     def id_generator(self) -> Generator:
@@ -181,7 +215,7 @@ class Resource(BodyParsing, Listing):
     def _modified_meanwhile(self, existing: dict[str, Any] | None) -> httpexceptions.HTTPException:
         details = None
         if existing is not None:
-            details = {"existing": {k: v for k, v in existing.items() if k != PERMISSIONS_FIELD}}
+            details = {"existing": self._hide(self._clean(existing))}
         error = http_error(
             httpexceptions.HTTPPreconditionFailed(),
             errno=ERRORS.MODIFIED_MEANWHILE,
@@ -211,17 +245,31 @@ class Resource(BodyParsing, Listing):
 
     def _add_cache_headers(self) -> None:
         response = self.request.response
-        settings = self.request.registry.settings
-        expires = settings.get(f"{self.name}_cache_expires_seconds")
-        try:
-            expires = int(expires) if expires not in (None, "") else None
-        except (TypeError, ValueError):
-            expires = None
-        anonymous = self.request.prefixed_userid is None
-        if expires and anonymous:
+        expires = self.get_cache_expires() if self.request.prefixed_userid is None else None
+        if expires:
             response.cache_expires(expires)
         else:
             response.cache_control = "no-cache, no-store"
+
+    # Hidden fields ---------------------------------------------------------
+
+    def _is_hidden_field(self, field: str) -> bool:
+        return any(field == h or field.startswith(f"{h}.") for h in self.hidden_fields)
+
+    def _is_queryable_field(self, field: str) -> bool:
+        # Checked before the hook: an override of ``is_known_field`` must not
+        # turn a hidden field into a filter (an oracle on its value).
+        return not self._is_hidden_field(field) and self.is_known_field(field)
+
+    def _hide(self, obj: dict[str, Any]) -> dict[str, Any]:
+        if not self.hidden_fields:
+            return obj
+        return {k: v for k, v in obj.items() if k not in self.hidden_fields}
+
+    def _refuse_hidden_reads(self, operations: Any) -> None:
+        hidden = [("data", field) for field in self.hidden_fields]
+        if hidden and patching.reads_any(operations, hidden):
+            self._invalid("body", None, "JSON Patch operations cannot read hidden fields")
 
     def _postprocess(
         self,
@@ -232,11 +280,11 @@ class Resource(BodyParsing, Listing):
     ) -> dict[str, Any]:
         body: dict[str, Any]
         if isinstance(result, list):
-            body = {"data": result}
+            body = {"data": [self._hide(obj) for obj in result]}
         else:
             data = dict(result)
             permissions = data.pop(PERMISSIONS_FIELD, None)
-            body = {"data": data}
+            body = {"data": self._hide(data)}
             if self.shareable and with_permissions and permissions is not None:
                 body["permissions"] = {k: sorted(v) for k, v in permissions.items()}
         timestamp = self._event_timestamp(result)
@@ -390,7 +438,7 @@ class Resource(BodyParsing, Listing):
                     old=old_by_id.get(tombstone[self.model.id_field]),
                     resource_name=self.name,
                 )
-            body = {"data": self._apply_fields(deleted)}
+            body = {"data": [self._hide(t) for t in self._apply_fields(deleted)]}
         else:
             timestamp = self.timestamp
             body = self._postprocess([])
@@ -508,6 +556,7 @@ class Resource(BodyParsing, Listing):
         if content_type == "application/json-patch+json":
             if not isinstance(body, list):
                 self._invalid("body", None, "A JSON patch must be a list of operations")
+            self._refuse_hidden_reads(body)
             changes, permissions = None, None
         else:
             changes, permissions = self._envelope(body, require_data=False)

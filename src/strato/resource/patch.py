@@ -15,10 +15,10 @@ All functions are pure: they return new structures and raise
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["PatchError", "apply_json_patch", "merge_patch", "shallow_merge"]
+__all__ = ["PatchError", "apply_json_patch", "merge_patch", "reads_any", "shallow_merge"]
 
 _OPERATIONS = {"test", "add", "remove", "replace", "move", "copy"}
 _OPERATION_KEYS = {"op", "path", "from", "value"}
@@ -118,6 +118,33 @@ def _remove(doc: Any, tokens: list[str]) -> Any:
     if isinstance(parent, list):
         return parent.pop(_index(parent, last, allow_end=False))
     raise PatchError("Cannot remove from a scalar value")
+
+
+def reads_any(operations: Any, paths: Iterable[Sequence[str]]) -> bool:
+    """Would RFC 6902 ``operations`` read the value at one of ``paths``?
+
+    ``paths`` are token lists (``("data", "password")``). The ``from`` of
+    ``copy`` and ``move`` and the ``path`` of ``test`` are reads; reading a
+    parent (``/data``, or the root) reads its children too. Malformed
+    operations are skipped here: :func:`apply_json_patch` reports them.
+    """
+    wanted = [list(path) for path in paths]
+    for operation in operations if isinstance(operations, list) else ():
+        if not isinstance(operation, dict):
+            continue
+        pointers = [operation.get("from")] if operation.get("op") in ("copy", "move") else []
+        if operation.get("op") == "test":
+            pointers.append(operation.get("path"))
+        for pointer in pointers:
+            try:
+                tokens = _split(pointer)
+            except PatchError:
+                continue
+            for path in wanted:
+                shortest = min(len(tokens), len(path))
+                if tokens[:shortest] == path[:shortest]:
+                    return True
+    return False
 
 
 def apply_json_patch(

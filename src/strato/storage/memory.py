@@ -32,13 +32,10 @@ from typing import (
 from pyramid.settings import asbool
 
 from strato.storage import (
-    COMPARISON,
     DEFAULT_DELETED_FIELD,
     DEFAULT_ID_FIELD,
     DEFAULT_MAX_FETCH_SIZE,
     DEFAULT_MODIFIED_FIELD,
-    MISSING,
-    Filter,
     ObjectModifiedError,
     ObjectNotFoundError,
     ReadonlyError,
@@ -51,11 +48,12 @@ from strato.storage import (
     _PaginationRules,
     _Sorting,
 )
+from strato.storage._query import select
 
 if TYPE_CHECKING:
     from pyramid.config import Configurator
 
-__all__ = ["MemoryStorage", "load_from_config"]
+__all__ = ["MemoryStorage", "apply_query", "load_from_config"]
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -376,7 +374,7 @@ class MemoryStorage(StorageBase):
         deleted_field: str = DEFAULT_DELETED_FIELD,
     ) -> int:
         entries = self._entries(resource_name, parent_id, False, id_field, modified_field, "")
-        return len(_filter(entries, filters or (), id_field))
+        return len(select(entries, view=_view, filters=filters, id_field=id_field))
 
     @_synchronized
     def trim_objects(
@@ -497,111 +495,58 @@ def _matching_keys(keys: Iterable[_Key], resource_name: str | None, parent_id: s
     ]
 
 
-# -- plain functions: filtering and ordering -------------------------------
+def apply_query(
+    objects: Iterable[_Object],
+    filters: _Filters | None = None,
+    sorting: _Sorting | None = None,
+    pagination_rules: _PaginationRules | None = None,
+    limit: int | None = None,
+    *,
+    id_field: str = DEFAULT_ID_FIELD,
+) -> list[_Object]:
+    """Filter, sort and cut a list of objects exactly as a storage backend would.
 
-_RANK_NULL, _RANK_STRING, _RANK_NUMBER, _RANK_BOOLEAN, _RANK_ARRAY, _RANK_OBJECT = range(6)
-_RANK_MISSING = 6
+    For service authors whose endpoint lists objects that are computed per
+    request rather than stored (a summary of permissions, an aggregate):
+    a custom :class:`~strato.resource.Model` answering ``get_objects`` and
+    ``count_objects`` with this function gives the endpoint the same
+    filters, ``_sort``, ``_limit`` and ``_token`` pages as a stored
+    collection. Matching and ordering are the memory backend's own code,
+    which the conformance suite holds to the rules every backend follows
+    (see :mod:`strato.storage`: one cross-type order, missing fields,
+    dotted paths, ``id_field`` compared as a string).
 
+    An object is kept when it matches every filter of ``filters`` and, when
+    ``pagination_rules`` is given, every filter of at least one of its
+    rules. The result is ordered by ``sorting``; the sort is stable, so
+    objects it does not tell apart (all of them without ``sorting``) keep
+    their order in ``objects``. Unlike ``list_all`` there is no default
+    order: add a unique field (the id) last for pages that never overlap.
+    ``limit`` None or 0 keeps every match; there is no fetch-size cap.
 
-def _order_key(value: Any) -> tuple[Any, ...]:
-    """Map a JSON value (or MISSING) to a tuple sorting in the documented cross-type order."""
-    if value is MISSING:
-        return (_RANK_MISSING,)
-    if value is None:
-        return (_RANK_NULL,)
-    if isinstance(value, str):
-        return (_RANK_STRING, value)
-    # bool before int: bool is an int subclass, but a distinct JSON type.
-    if isinstance(value, bool):
-        return (_RANK_BOOLEAN, value)
-    if isinstance(value, int | float):
-        return (_RANK_NUMBER, value)
-    if isinstance(value, list | tuple):
-        return (_RANK_ARRAY, len(value), tuple(_order_key(v) for v in value))
-    if isinstance(value, dict):
-        items = sorted((str(k), _order_key(v)) for k, v in value.items())
-        return (_RANK_OBJECT, len(value), tuple(items))
-    raise TypeError(f"Not a JSON value: {type(value).__name__}")
-
-
-def _lookup(obj: _Object, path: str) -> Any:
-    """Resolve a dotted path; keys containing dots win, longest first."""
-    if path in obj:
-        return obj[path]
-    parts = path.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        head = ".".join(parts[:cut])
-        if head in obj:
-            inner = obj[head]
-            if isinstance(inner, dict):
-                return _lookup(inner, ".".join(parts[cut:]))
-            return MISSING
-    return MISSING
-
-
-def _normalise_id(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
+    The objects themselves are returned, not copies. Values must be JSON
+    (dict, list, str, int, float, bool, None): comparing anything else
+    raises :class:`TypeError`, and a negative ``limit`` :class:`ValueError`.
+    """
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be positive or zero, not {limit}")
+    return select(
+        objects,
+        view=_itself,
+        filters=filters,
+        sorting=sorting,
+        pagination_rules=pagination_rules,
+        limit=limit,
+        id_field=id_field,
+    )
 
 
-def _predicate(flt: Filter, id_field: str) -> Callable[[_Object], bool]:
-    op, field, target = flt.operator, flt.field, flt.value
-    if field == id_field:
-        target = (
-            [_normalise_id(v) for v in target]
-            if isinstance(target, list | tuple)
-            else _normalise_id(target)
-        )
-
-    def on_value(test: Callable[[Any], bool]) -> Callable[[_Object], bool]:
-        return lambda obj: test(_lookup(obj, field))
-
-    if op is COMPARISON.LIKE:
-        pattern = target if "*" in target else f"*{target}*"
-        regexp = re.compile(
-            ".*".join(re.escape(part) for part in pattern.split("*")), re.IGNORECASE | re.DOTALL
-        )
-        return on_value(lambda v: isinstance(v, str) and regexp.fullmatch(v) is not None)
-    if op is COMPARISON.HAS:
-        wanted = bool(target)
-        return on_value(lambda v: (v is not MISSING) == wanted)
-    if op in (COMPARISON.IN, COMPARISON.EXCLUDE, COMPARISON.CONTAINS, COMPARISON.CONTAINS_ANY):
-        keys = {_order_key(v) for v in target}
-        if op is COMPARISON.IN:
-            return on_value(lambda v: _order_key(v) in keys)
-        if op is COMPARISON.EXCLUDE:
-            return on_value(lambda v: _order_key(v) not in keys)
-        check = all if op is COMPARISON.CONTAINS else any
-
-        def contains(v: Any) -> bool:
-            if not isinstance(v, list):
-                return False
-            present = {_order_key(item) for item in v}
-            return check(k in present for k in keys)
-
-        return on_value(contains)
-
-    right = _order_key(target)
-    compare: dict[COMPARISON, Callable[[tuple[Any, ...]], bool]] = {
-        COMPARISON.EQ: lambda left: left == right,
-        COMPARISON.NOT: lambda left: left != right,
-        COMPARISON.LT: lambda left: left < right,
-        COMPARISON.GT: lambda left: left > right,
-        COMPARISON.MIN: lambda left: left >= right,
-        COMPARISON.MAX: lambda left: left <= right,
-    }
-    test = compare[op]
-    return on_value(lambda v: test(_order_key(v)))
+def _itself(obj: _Object) -> _Object:
+    return obj
 
 
-def _filter(entries: list[_Entry], filters: _Filters, id_field: str) -> list[_Entry]:
-    predicates = [_predicate(f, id_field) for f in filters]
-    return [e for e in entries if all(p(e.view) for p in predicates)]
-
-
-def _sort_key(field: str) -> Callable[[_Entry], tuple[Any, ...]]:
-    return lambda entry: _order_key(_lookup(entry.view, field))
+def _view(entry: _Entry) -> _Object:
+    return entry.view
 
 
 def _select(
@@ -613,14 +558,14 @@ def _select(
     id_field: str,
     modified_field: str,
 ) -> list[_Entry]:
-    selected = _filter(entries, filters or (), id_field)
-    if pagination_rules:
-        rules = [[_predicate(f, id_field) for f in rule] for rule in pagination_rules]
-        selected = [e for e in selected if any(all(p(e.view) for p in r) for r in rules)]
     # Newest first when unsorted: the order is unspecified, but stable output
     # makes tests and debugging easier.
-    for sort in reversed(sorting or [Sort(modified_field, -1)]):
-        selected.sort(key=_sort_key(sort.field), reverse=sort.direction < 0)
-    if limit:
-        selected = selected[:limit]
-    return selected
+    return select(
+        entries,
+        view=_view,
+        filters=filters,
+        sorting=sorting or [Sort(modified_field, -1)],
+        pagination_rules=pagination_rules,
+        limit=limit,
+        id_field=id_field,
+    )

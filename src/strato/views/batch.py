@@ -24,11 +24,12 @@ import sys
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pyramid import httpexceptions
 from pyramid.request import Request
 from pyramid.security import NO_PERMISSION_REQUIRED
 
 from strato import transaction
-from strato.errors import ERRORS, json_error_handler
+from strato.errors import ERRORS, http_error, json_error_handler
 from strato.service import Service
 
 logger = logging.getLogger("subrequest.summary")
@@ -97,6 +98,16 @@ def _parse(request: Request) -> tuple[list[dict[str, Any]], bool]:
         request.errors.add("header", "Content-Type", "Content-Type should be application/json")
         request.errors.status = 415
         raise json_error_handler(request)
+    limit_bytes = request.registry.settings.get("batch_max_body_bytes")
+    size = request.content_length
+    if size is None:
+        size = len(request.body)
+    if limit_bytes and size > int(limit_bytes):
+        raise http_error(
+            httpexceptions.HTTPRequestEntityTooLarge(),
+            errno=ERRORS.REQUEST_TOO_LARGE,
+            message=f"The batch body is limited to {limit_bytes} bytes",
+        )
     try:
         payload = json.loads(request.body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:

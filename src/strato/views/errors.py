@@ -130,19 +130,22 @@ def authorization_required(context: Any, request: Request) -> Response:
     return reapply_cors(request, response)
 
 
+def _unavailable(request: Request) -> Response:
+    response = http_error(
+        httpexceptions.HTTPServiceUnavailable(),
+        errno=ERRORS.BACKEND,
+        message="Service temporary unavailable due to overloading or maintenance, "
+        "please retry later.",
+    )
+    return reapply_cors(request, _retry_after(request, response))
+
+
 @exception_view_config(httpexceptions.HTTPServiceUnavailable)
 def service_unavailable(context: Any, request: Request) -> Response:
     """503 errno 201 with ``Retry-After``."""
     if getattr(context, "errno", None) is not None and context.content_type == "application/json":
-        response = context
-    else:
-        response = http_error(
-            httpexceptions.HTTPServiceUnavailable(),
-            errno=ERRORS.BACKEND,
-            message="Service temporary unavailable due to overloading or maintenance, "
-            "please retry later.",
-        )
-    return reapply_cors(request, _retry_after(request, response))
+        return reapply_cors(request, _retry_after(request, context))
+    return _unavailable(request)
 
 
 @exception_view_config(httpexceptions.HTTPMethodNotAllowed)
@@ -176,13 +179,7 @@ def integrity_error(context: Any, request: Request) -> Response:
 def backend_error(context: Any, request: Request) -> Response:
     """A backend failure: logged with the original error, 503 to the client."""
     logger.critical("Backend failure", exc_info=context)
-    response = http_error(
-        httpexceptions.HTTPServiceUnavailable(),
-        errno=ERRORS.BACKEND,
-        message="Service temporary unavailable due to overloading or maintenance, "
-        "please retry later.",
-    )
-    return reapply_cors(request, _retry_after(request, response))
+    return _unavailable(request)
 
 
 @exception_view_config(httpexceptions.HTTPException)

@@ -10,16 +10,16 @@ Who sees what:
 - administrators (``account_write_principals``) read, create, change and
   delete every account, and list them all.
 
-Passwords are stored as bcrypt hashes and never appear in responses,
-filters, sorts or ``_fields``. Deleting an account removes the permissions
+Passwords are stored as bcrypt hashes, in a hidden field
+(:attr:`strato.resource.Resource.hidden_fields`): they never appear in
+responses and cannot be filtered, sorted, asked for with ``_fields`` or
+read by JSON Patch operations. Deleting an account removes the permissions
 and group memberships of its principal, so that a new account reusing the
 id inherits nothing.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import colander
@@ -29,7 +29,6 @@ from pyramid.events import subscriber
 from pyramid.request import Request
 
 from storage_service.accounts.passwords import hash_password, password_problem
-from storage_service.cleanup import revoke_user
 from strato import resource
 from strato.components import get_components
 from strato.errors import raise_invalid
@@ -42,7 +41,6 @@ __all__ = ["ACCOUNT_PREFIX", "Account", "AccountIdGenerator"]
 #: Accounts authenticate as ``account:<id>``.
 ACCOUNT_PREFIX = "account"
 PASSWORD_FIELD = "password"
-_JSON_PATCH = "application/json-patch+json"
 
 
 class AccountIdGenerator(NameGenerator):
@@ -70,34 +68,12 @@ def is_administrator(request: Request) -> bool:
     return bool(set(admins) & set(request.prefixed_principals))
 
 
-def _without_password(body: Any) -> Any:
-    data = body.get("data") if isinstance(body, dict) else None
-    for item in data if isinstance(data, list) else [data]:
-        if isinstance(item, dict):
-            item.pop(PASSWORD_FIELD, None)
-    return body
-
-
-def _scrub_error(error: httpexceptions.HTTPException) -> None:
-    # A 412 carries the current object in ``details.existing``.
-    if error.content_type != "application/json" or not error.body:
-        return
-    try:
-        body = json.loads(error.body)
-    except ValueError:
-        return
-    details = body.get("details") if isinstance(body, dict) else None
-    existing = details.get("existing") if isinstance(details, dict) else None
-    if isinstance(existing, dict) and PASSWORD_FIELD in existing:
-        existing.pop(PASSWORD_FIELD)
-        error.body = json.dumps(body).encode("utf-8")
-
-
 @resource.register(name="account", plural_path="/accounts", object_path="/accounts/{id}")
 class Account(resource.ShareableResource):
     """Each account is alone in its collection (parent id = account id)."""
 
     schema = AccountSchema
+    hidden_fields = (PASSWORD_FIELD,)
 
     def __init__(self, request: Request, context: Any = None) -> None:
         self.is_administrator = is_administrator(request)
@@ -109,9 +85,6 @@ class Account(resource.ShareableResource):
     @property
     def id_generator(self) -> Generator:
         return _ID_GENERATOR
-
-    def is_known_field(self, field: str) -> bool:
-        return field.split(".")[0] != PASSWORD_FIELD and super().is_known_field(field)
 
     def _checked_id(self, object_id: Any) -> str:
         if not _ID_GENERATOR.match(object_id):
@@ -155,68 +128,6 @@ class Account(resource.ShareableResource):
             )
         return new
 
-    # Responses never carry the password hash.
-
-    def _hidden(self, view: Callable[[], Any]) -> Any:
-        try:
-            return _without_password(view())
-        except httpexceptions.HTTPException as error:
-            _scrub_error(error)
-            raise
-
-    def plural_get(self) -> Any:
-        return self._hidden(super().plural_get)
-
-    def plural_post(self) -> Any:
-        return self._hidden(super().plural_post)
-
-    def plural_delete(self) -> Any:
-        return self._hidden(super().plural_delete)
-
-    def get(self) -> Any:
-        return self._hidden(super().get)
-
-    def put(self) -> Any:
-        return self._hidden(super().put)
-
-    def delete(self) -> Any:
-        return self._hidden(super().delete)
-
-    def patch(self) -> Any:
-        if (self.request.content_type or "").lower() == _JSON_PATCH:
-            self._refuse_password_reads()
-        return self._hidden(super().patch)
-
-    def _refuse_password_reads(self) -> None:
-        # ``copy``/``move`` from the password (or from an object holding it)
-        # would store the hash where it can be read; ``test`` would probe it.
-        try:
-            operations = self.request.json_body
-        except ValueError:
-            return
-        for operation in operations if isinstance(operations, list) else ():
-            if not isinstance(operation, dict):
-                continue
-            reads = [operation.get("from")]
-            if operation.get("op") == "test":
-                reads.append(operation.get("path"))
-            if any(_reaches_password(pointer) for pointer in reads):
-                raise_invalid(
-                    self.request,
-                    name=None,
-                    description="JSON Patch operations cannot read the password",
-                )
-
-
-def _reaches_password(pointer: Any) -> bool:
-    """Does reading the JSON pointer ``pointer`` read the password?"""
-    if not isinstance(pointer, str):
-        return False
-    segments = pointer.split("/")[1:] if pointer else []
-    password = ["data", PASSWORD_FIELD]
-    shortest = min(len(segments), len(password))
-    return segments[:shortest] == password[:shortest]
-
 
 @subscriber(ResourceChanged, for_resources=("account",), for_actions=(ACTIONS.DELETE,))
 def on_accounts_deleted(event: ResourceChanged) -> None:
@@ -224,4 +135,4 @@ def on_accounts_deleted(event: ResourceChanged) -> None:
     permission = get_components(event.request).permission
     assert permission is not None
     for change in event.impacted_objects:
-        revoke_user(permission, f"{ACCOUNT_PREFIX}:{change['old']['id']}")
+        permission.purge_principal(f"{ACCOUNT_PREFIX}:{change['old']['id']}")

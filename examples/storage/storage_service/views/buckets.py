@@ -13,7 +13,6 @@ from pyramid.events import subscriber
 from pyramid.request import Request
 
 from storage_service import lookups
-from storage_service.cleanup import revoke_principal
 from storage_service.validation import JSONSchema
 from storage_service.views.base import HierarchyResource
 from strato import resource
@@ -53,7 +52,7 @@ def delete_bucket_contents(request: Request, bucket_id: str) -> None:
         storage.purge_deleted(None, parent_pattern)
     permission.delete_object_permissions(descendants)
     for group in groups:
-        revoke_principal(permission, f"{uri}/groups/{group['id']}")
+        permission.purge_principal(f"{uri}/groups/{group['id']}")
 
 
 @subscriber(ResourceChanged, for_resources=("bucket",), for_actions=(ACTIONS.DELETE,))

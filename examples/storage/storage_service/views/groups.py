@@ -15,7 +15,6 @@ import colander
 from pyramid.events import subscriber
 from pyramid.request import Request
 
-from storage_service.cleanup import revoke_principal
 from storage_service.views.base import HierarchyResource
 from strato import resource
 from strato.components import get_components
@@ -86,4 +85,4 @@ def on_groups_deleted(event: ResourceChanged) -> None:
     permission = get_components(event.request).permission
     assert permission is not None
     for change in event.impacted_objects:
-        revoke_principal(permission, _group_uri(event, change["old"]))
+        permission.purge_principal(_group_uri(event, change["old"]))

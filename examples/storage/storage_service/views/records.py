@@ -97,12 +97,10 @@ class Record(HierarchyResource):
         self.check_bucket_schema(new, ignored=(SCHEMA_FIELD,))
         return new
 
-    def _add_cache_headers(self) -> None:
-        # Anonymous readers may cache records as long as the most specific
-        # setting says, or longer if the collection's cache_expires says so.
-        super()._add_cache_headers()
-        if self.request.prefixed_userid is not None:
-            return
+    def get_cache_expires(self) -> int | None:
+        """The most specific ``record_cache_expires_seconds`` setting, or longer
+        if the collection's ``cache_expires`` says so.
+        """
         settings = self.request.registry.settings
         expires: int | None = None
         for key in (
@@ -116,5 +114,4 @@ class Record(HierarchyResource):
         from_collection = self.collection.get("cache_expires")
         if isinstance(from_collection, int):
             expires = from_collection if expires is None else max(expires, from_collection)
-        if expires is not None:
-            self.request.response.cache_expires(expires)
+        return expires

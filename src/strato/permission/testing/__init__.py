@@ -27,15 +27,17 @@ from strato.permission.testing.access import AccessSuite
 from strato.permission.testing.aces import AceSuite
 from strato.permission.testing.interface import InterfaceSuite
 from strato.permission.testing.principals import UserPrincipalsSuite
+from strato.permission.testing.purge import PurgeSuite
 
 __all__ = [
     "AccessSuite",
     "AceSuite",
     "InterfaceSuite",
     "PermissionTest",
+    "PurgeSuite",
     "UserPrincipalsSuite",
 ]
 
 
-class PermissionTest(InterfaceSuite, UserPrincipalsSuite, AceSuite, AccessSuite):
+class PermissionTest(InterfaceSuite, UserPrincipalsSuite, AceSuite, AccessSuite, PurgeSuite):
     """Every topic of the permission suite; inherit it to test a backend."""
