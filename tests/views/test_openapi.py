@@ -92,3 +92,23 @@ def test_contract(case):
             response_headers_conformance,
         ],
     )
+
+
+@pytest.mark.parametrize("value", ["*'", "12", '"abc"', '"12', ""])
+def test_malformed_preconditions_are_documented_400s(app, value):
+    document = app.get("/__api__").json
+    documented = document["paths"]["/articles/{id}"]["get"]["responses"]
+    response = app.get(
+        f"/articles/{KNOWN_IDS[0]}", headers={**AUTH, "If-Match": value}, expect_errors=True
+    )
+    assert response.status_code == 400
+    assert str(response.status_code) in documented
+
+
+@pytest.mark.parametrize("body", ["[]", '"text"', "42", "null"])
+def test_non_object_bodies_are_documented_400s(app, body):
+    response = app.post(
+        "/articles", body, headers={**AUTH, "Content-Type": "application/json"}, expect_errors=True
+    )
+    assert response.status_code == 400
+    assert response.json["errno"] == 107

@@ -227,6 +227,15 @@ class Resource(BodyParsing, Listing):
             self._set_timestamp_headers(error, timestamp)
         return error
 
+    def _check_headers(self) -> None:
+        """Refuse a bad ``Accept`` or precondition header before anything else.
+
+        A malformed ``If-Match`` is a 400 even for a missing object, so the
+        answer never depends on what is stored.
+        """
+        self._check_accept()
+        self._preconditions()
+
     def _preconditions(self) -> Any:
         headers = self.request.headers
         try:
@@ -323,7 +332,7 @@ class Resource(BodyParsing, Listing):
 
     def plural_head(self) -> Any:
         """``HEAD``: headers of ``GET`` plus ``Total-Objects``, no body."""
-        self._check_accept()
+        self._check_headers()
         filters, sorting, _, _ = self._plural_query()
         self._check_plural_preconditions()
         # Same checks as GET, although HEAD neither pages nor answers objects.
@@ -342,7 +351,7 @@ class Resource(BodyParsing, Listing):
         if self.request.method == "HEAD":
             # Pyramid routes HEAD to GET views; counts are HEAD's own answer.
             return self.plural_head()  # type: ignore[no-any-return]
-        self._check_accept()
+        self._check_headers()
         filters, sorting, limit, include_deleted = self._plural_query()
         self._check_plural_preconditions()
         rules = self._pagination_rules(filters, sorting)
@@ -367,7 +376,7 @@ class Resource(BodyParsing, Listing):
 
     def plural_post(self) -> Any:
         """``POST``: create an object (201), or return the existing one (200)."""
-        self._check_accept()
+        self._check_headers()
         self._check_content_type(JSON_TYPES)
         data, permissions = self._envelope(self._json_body(), require_data=True)
         pre = self._preconditions()
@@ -406,7 +415,7 @@ class Resource(BodyParsing, Listing):
 
     def plural_delete(self) -> dict[str, Any]:
         """``DELETE``: delete a page of matching objects, return tombstones."""
-        self._check_accept()
+        self._check_headers()
         filters, sorting, limit, _ = self._plural_query()
         self._check_plural_preconditions(delete=True)
         rules = self._pagination_rules(filters, sorting, single_use=True)
@@ -468,7 +477,7 @@ class Resource(BodyParsing, Listing):
 
     def get(self) -> dict[str, Any]:
         """``GET`` one object."""
-        self._check_accept()
+        self._check_headers()
         object_id = self._check_object_id(self.object_id)
         existing = self._get_existing(object_id)
         if existing is None:
@@ -486,7 +495,7 @@ class Resource(BodyParsing, Listing):
 
     def put(self) -> dict[str, Any]:
         """``PUT``: replace (200) or create (201) the object at this URL."""
-        self._check_accept()
+        self._check_headers()
         self._check_content_type(JSON_TYPES)
         object_id = self._check_object_id(self.object_id)
         body = self._json_body()
@@ -548,7 +557,7 @@ class Resource(BodyParsing, Listing):
 
     def patch(self) -> dict[str, Any]:
         """``PATCH``: modify the object with one of three dialects."""
-        self._check_accept()
+        self._check_headers()
         content_type = self._check_content_type(PATCH_TYPES)
         object_id = self._check_object_id(self.object_id)
         body = self._json_body()
@@ -653,7 +662,7 @@ class Resource(BodyParsing, Listing):
 
     def delete(self) -> dict[str, Any]:
         """``DELETE`` one object, answering its tombstone."""
-        self._check_accept()
+        self._check_headers()
         object_id = self._check_object_id(self.object_id)
         existing = self._get_existing(object_id)
         if existing is None:

@@ -249,6 +249,16 @@ class StorageBase(abc.ABC):
         #: A readonly backend refuses every write with :class:`ReadonlyError`.
         self.readonly = readonly
 
+    def fetch_cap(self, limit: int | None) -> int:
+        """How many objects :meth:`list_all` may return for ``limit``.
+
+        ``None`` or ``0`` mean no limit (so ``max_fetch_size``); a negative
+        limit raises :class:`ValueError`.
+        """
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be positive or zero, not {limit}")
+        return self.max_fetch_size if not limit else min(limit, self.max_fetch_size)
+
     @abc.abstractmethod
     def initialize_schema(self, *, dry_run: bool = False) -> None:
         """Create or migrate whatever the backend needs; safe to call repeatedly.

@@ -351,9 +351,7 @@ class MemoryStorage(StorageBase):
         modified_field: str = DEFAULT_MODIFIED_FIELD,
         deleted_field: str = DEFAULT_DELETED_FIELD,
     ) -> list[_Object]:
-        if limit is not None and limit < 0:
-            raise ValueError(f"limit must be positive or zero, not {limit}")
-        cap = self.max_fetch_size if not limit else min(limit, self.max_fetch_size)
+        cap = self.fetch_cap(limit)
         entries = self._entries(
             resource_name, parent_id, include_deleted, id_field, modified_field, deleted_field
         )

@@ -368,9 +368,7 @@ class SQLStorage(StorageBase):
         modified_field: str = DEFAULT_MODIFIED_FIELD,
         deleted_field: str = DEFAULT_DELETED_FIELD,
     ) -> list[_Object]:
-        if limit is not None and limit < 0:
-            raise ValueError(f"limit must be positive or zero, not {limit}")
-        cap = self.max_fetch_size if not limit else min(limit, self.max_fetch_size)
+        cap = self.fetch_cap(limit)
         query = ObjectQuery(self.dialect, id_field=id_field, modified_field=modified_field)
         conditions = self._conditions(
             query, resource_name, parent_id, filters, pagination_rules, include_deleted

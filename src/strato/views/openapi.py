@@ -130,9 +130,10 @@ _LIST_PARAMETERS = [
     {"name": "_before", "in": "query", "schema": {"type": "string"}},
     {"name": "_fields", "in": "query", "schema": {"type": "string"}},
 ]
+_ETAG = {"type": "string", "pattern": '^("[0-9]+"|\\*)$'}
 _PRECONDITIONS = [
-    {"name": "If-Match", "in": "header", "schema": {"type": "string"}},
-    {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+    {"name": "If-Match", "in": "header", "schema": _ETAG},
+    {"name": "If-None-Match", "in": "header", "schema": _ETAG},
 ]
 
 
