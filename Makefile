@@ -28,6 +28,7 @@ serve: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -40,7 +41,7 @@ bench: install
 	$(PYTHON) bench/run.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
 
 docs-settings: install
 	$(PYTHON) -c "from strato.settings import render_settings_rst as r; open('docs/settings.rst', 'w').write(r() + '\n')"

@@ -55,7 +55,7 @@ class Components:
 def get_components(registry_or_request: Registry | IRequest) -> Components:
     """Return the :class:`Components` of an application (registry or request)."""
     registry = getattr(registry_or_request, "registry", registry_or_request)
-    components = registry.queryUtility(IComponents)
+    components: Components | None = registry.queryUtility(IComponents)
     if components is None:
         components = Components()
         registry.registerUtility(components, IComponents)

@@ -129,10 +129,10 @@ def http_error(
         body["details"] = details
 
     response = httpexception
-    response.errno = errno  # type: ignore[attr-defined]
+    response.errno = errno
     response.status = code
     response.content_type = "application/json"
-    response.charset = None  # type: ignore[assignment]
+    response.charset = None
     response.body = json.dumps(body).encode("utf-8")
     return response
 

@@ -366,7 +366,7 @@ def _transaction_tween_factory(handler: Callable[[Request], Response], registry:
             except Exception:
                 import sys
 
-                return request.invoke_exception_view(sys.exc_info())  # type: ignore[no-any-return]
+                return request.invoke_exception_view(sys.exc_info())
             return response
 
     return tween

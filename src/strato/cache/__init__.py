@@ -161,7 +161,7 @@ def heartbeat(backend: CacheBase) -> Callable[[Request], bool]:
     def check(request: Request) -> bool:
         try:
             backend.set(_HEARTBEAT_KEY, _HEARTBEAT_VALUE, _HEARTBEAT_TTL)
-            alive = backend.get(_HEARTBEAT_KEY) == _HEARTBEAT_VALUE
+            alive: bool = backend.get(_HEARTBEAT_KEY) == _HEARTBEAT_VALUE
             backend.delete(_HEARTBEAT_KEY)
         except Exception:
             _logger.exception("cache backend heartbeat failed")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import urlsplit
 
 import redis
@@ -88,6 +88,9 @@ class RedisClient:
     :class:`~strato.storage.errors.BackendError` (the HTTP layer answers
     503). Messages name the redacted server location and the error class,
     never the password nor the command arguments.
+
+    Replies are decoded (``decode_responses=True``): string replies are
+    ``str``, never ``bytes``, although redis-py annotates them as both.
     """
 
     def __init__(
@@ -276,12 +279,12 @@ class RedisCache(CacheBase):
 
     def get(self, key: str) -> Any:
         with self.client.translate_errors() as conn:
-            payload = conn.get(self.prefix + key)
+            payload = cast("str | None", conn.get(self.prefix + key))
         return None if payload is None else self._decode(payload)
 
     def delete(self, key: str) -> Any:
         with self.client.translate_errors() as conn:
-            payload = conn.getdel(self.prefix + key)
+            payload = cast("str | None", conn.getdel(self.prefix + key))
         return None if payload is None else self._decode(payload)
 
     def __repr__(self) -> str:

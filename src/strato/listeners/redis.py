@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pyramid.config import Configurator
 
 from strato.cache.redis import RedisClient
 from strato.errors import ConfigurationError
 from strato.settings import as_optional_int
+
+if TYPE_CHECKING:
+    from redis.typing import EncodableT, FieldT
 
 __all__ = ["DEFAULT_STREAM", "RedisStreamListener", "load_from_config"]
 
@@ -67,7 +70,7 @@ class RedisStreamListener:
         objects = getattr(event, "impacted_objects", None)
         if objects is None:
             objects = getattr(event, "read_objects", [])
-        fields = {
+        fields: dict[FieldT, EncodableT] = {
             "payload": json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False),
             "impacted_objects": json.dumps(
                 list(objects), separators=(",", ":"), ensure_ascii=False
@@ -76,7 +79,9 @@ class RedisStreamListener:
         with self.client.translate_errors() as conn:
             # Exact trimming: consumers can rely on the stream holding at
             # most ``maxlen`` entries after each write.
-            entry_id: str = conn.xadd(self.stream, fields, maxlen=self.maxlen, approximate=False)
+            entry_id = cast(
+                str, conn.xadd(self.stream, fields, maxlen=self.maxlen, approximate=False)
+            )
         return entry_id
 
     def __repr__(self) -> str:

@@ -70,7 +70,7 @@ def request_id(request: Request) -> str:
         return existing  # type: ignore[no-any-return]
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     rid = incoming if _REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
-    request._strato_rid = rid  # type: ignore[attr-defined]
+    request._strato_rid = rid
     return rid
 
 
@@ -117,9 +117,11 @@ def request_summary_tween_factory(
 
 def _safe_path(request: Request) -> str:
     try:
-        return request.path
+        path: str = request.path
     except UnicodeDecodeError:
-        return request.environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+        raw: str = request.environ.get("PATH_INFO", "")
+        return raw.encode("latin-1").decode("utf-8", "replace")
+    return path
 
 
 def log_context(request: Request, **fields: Any) -> None:
@@ -127,7 +129,7 @@ def log_context(request: Request, **fields: Any) -> None:
     context = getattr(request, "_strato_log_context", None)
     if context is None:
         context = {}
-        request._strato_log_context = context  # type: ignore[attr-defined]
+        request._strato_log_context = context
     context.update(fields)
 
 

@@ -52,6 +52,11 @@ def install(app: Any, settings: Mapping[str, Any]) -> Any:
 
     directory = str(settings.get("profiler_dir") or SETTINGS["profiler_dir"].default)
     os.makedirs(directory, exist_ok=True)
+    # Werkzeug annotates ``filename_format`` as ``str`` but documents and
+    # handles a callable taking the WSGI environ, which is what we pass.
     return ProfilerMiddleware(
-        app, stream=None, profile_dir=directory, filename_format=profile_filename
+        app,
+        stream=None,
+        profile_dir=directory,
+        filename_format=profile_filename,  # type: ignore[arg-type]
     )

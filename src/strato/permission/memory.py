@@ -109,10 +109,10 @@ class MemoryPermission(PermissionBase):
             for pattern, permission in bound_permissions:
                 regex = compile_object_id_pattern(pattern, with_children=with_children)
                 for object_id, aces in self._aces.items():
-                    granted = aces.get(permission)
+                    holders = aces.get(permission)
                     if (
-                        granted is not None
-                        and not wanted.isdisjoint(granted)
+                        holders is not None
+                        and not wanted.isdisjoint(holders)
                         and regex.fullmatch(object_id)
                     ):
                         found.setdefault(object_id, set()).add(permission)

@@ -27,7 +27,7 @@ Permission names therefore may not contain a newline.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pyramid.config import Configurator
 
@@ -220,7 +220,10 @@ class RedisPermission(PermissionBase):
 
     def get_user_principals(self, user_id: str) -> set[str]:
         with self.client.translate_errors() as conn:
-            members = conn.sunion([self._user_key(user_id), self._user_key(_AUTHENTICATED)])
+            members = cast(
+                "set[str]",
+                conn.sunion([self._user_key(user_id), self._user_key(_AUTHENTICATED)]),
+            )
         return set(members)
 
     # Access control entries.
@@ -245,7 +248,7 @@ class RedisPermission(PermissionBase):
 
     def get_object_permission_principals(self, object_id: str, permission: str) -> set[str]:
         with self.client.translate_errors() as conn:
-            entries = conn.smembers(self._acl_key(object_id))
+            entries = cast("set[str]", conn.smembers(self._acl_key(object_id)))
         return {other for name, other in map(_split, entries) if name == permission}
 
     def get_accessible_objects(
@@ -259,7 +262,9 @@ class RedisPermission(PermissionBase):
         if not wanted or bounds == []:
             return {}
         with self.client.translate_errors() as conn:
-            entries = conn.sunion([self._grants_key(principal) for principal in wanted])
+            entries = cast(
+                "set[str]", conn.sunion([self._grants_key(principal) for principal in wanted])
+            )
         grants = [_split(entry) for entry in entries]
         found: dict[str, set[str]] = {}
         if bounds is None:
@@ -345,7 +350,7 @@ class RedisPermission(PermissionBase):
                     continue
                 regex = compile_object_id_pattern(pattern)
                 low, high = _lex_range(pattern.split("*", 1)[0])
-                candidates = conn.zrangebylex(self._objects_key, low, high)
+                candidates = cast("list[str]", conn.zrangebylex(self._objects_key, low, high))
                 doomed.update(c for c in candidates if regex.fullmatch(c))
             ordered = sorted(doomed)
             script = conn.register_script(_DELETE_OBJECTS_SCRIPT)

@@ -137,7 +137,9 @@ _PRECONDITIONS = [
 ]
 
 
-def _resource_operations(service: Any, methods: list[str], schemas: dict[str, Any]) -> dict:
+def _resource_operations(
+    service: Any, methods: list[str], schemas: dict[str, Any]
+) -> dict[str, Any]:
     name, stored = _resource_parts(service)
     ref_name = name.replace("-", "_").capitalize()
     schemas[ref_name] = stored
@@ -156,7 +158,7 @@ def _resource_operations(service: Any, methods: list[str], schemas: dict[str, An
         "properties": {"data": {"type": "array", "items": ref}},
         "required": ["data"],
     }
-    body = {
+    body: dict[str, Any] = {
         "required": False,
         "content": {
             "application/json": {
