@@ -5,7 +5,6 @@ prefix is flushed. Without a Redis server the tests are skipped, except
 under ``CI`` where they fail.
 """
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,18 +12,17 @@ import pytest
 from strato.cache.redis import RedisCache
 from strato.cache.testing import CacheTest
 from strato.storage.errors import BackendError
+from tests.services import REDIS_SERVER, WORKER, unavailable
 
-REDIS_URL = os.environ.get("STRATO_TEST_REDIS_URL", "redis://127.0.0.1:6379") + "/5"
-PREFIX = f"test-cache-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:"
+REDIS_URL = f"{REDIS_SERVER}/5"
+PREFIX = f"test-cache-{WORKER}:"
 
 
 def _require(backend: RedisCache) -> None:
     try:
         backend.flush()
     except BackendError as exc:
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"Redis is required when CI is set: {exc}", pytrace=False)
-        pytest.skip(f"Redis is not available: {exc}")
+        unavailable("Redis", exc)
 
 
 class TestRedisCache(CacheTest):

@@ -5,7 +5,6 @@ prefix is flushed. Without a Redis server the tests are skipped, except
 under ``CI`` where they fail.
 """
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,18 +12,17 @@ import pytest
 from strato.permission.redis import RedisPermission
 from strato.permission.testing import PermissionTest
 from strato.storage.errors import BackendError
+from tests.services import REDIS_SERVER, WORKER, unavailable
 
-REDIS_URL = os.environ.get("STRATO_TEST_REDIS_URL", "redis://127.0.0.1:6379") + "/6"
-PREFIX = f"test-permission-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}:"
+REDIS_URL = f"{REDIS_SERVER}/6"
+PREFIX = f"test-permission-{WORKER}:"
 
 
 def _require(backend: RedisPermission) -> None:
     try:
         backend.flush()
     except BackendError as exc:
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-            pytest.fail(f"Redis is required when CI is set: {exc}", pytrace=False)
-        pytest.skip(f"Redis is not available: {exc}")
+        unavailable("Redis", exc)
 
 
 class TestRedisPermission(PermissionTest):

@@ -4,7 +4,6 @@ Uses database 5 with a key prefix per xdist worker, flushing only that
 prefix. Tests needing a server skip without one, except under ``CI``.
 """
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -20,16 +19,12 @@ from strato.cache.redis import DEFAULT_URL, RedisCache, RedisClient, load_from_c
 from strato.errors import ConfigurationError
 from strato.initialization import load_backend
 from strato.storage.errors import BackendError
+from tests.services import REDIS_SERVER, WORKER, unavailable
 
-SERVER = os.environ.get("STRATO_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+SERVER = REDIS_SERVER
 REDIS_URL = f"{SERVER}/5"
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 # Nothing listens on port 1, so connecting is refused at once.
 REFUSED_URL = "redis://:hunter2@127.0.0.1:1/0"
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _make(prefix: str = "", **kw) -> RedisCache:
@@ -42,9 +37,7 @@ def cache() -> Iterator[RedisCache]:
     try:
         backend.flush()
     except BackendError as exc:
-        if _ci():
-            pytest.fail(f"Redis is required when CI is set: {exc}", pytrace=False)
-        pytest.skip(f"Redis is not available: {exc}")
+        unavailable("Redis", exc)
     yield backend
     backend.flush()
     backend.client.close()

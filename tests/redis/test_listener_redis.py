@@ -18,8 +18,9 @@ from pyramid.config import Configurator
 from strato.errors import ConfigurationError
 from strato.listeners.redis import DEFAULT_STREAM, RedisStreamListener, load_from_config
 from strato.storage.errors import BackendError
+from tests.services import REDIS_SERVER, unavailable
 
-SERVER = os.environ.get("STRATO_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+SERVER = REDIS_SERVER
 REDIS_URL = f"{SERVER}/7"
 PREFIX = "event_listeners.redis."
 
@@ -36,19 +37,13 @@ class ReadEvent:
     read_objects: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 @pytest.fixture
 def raw() -> Iterator[redis.Redis]:
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
     try:
         client.ping()
     except redis.ConnectionError as exc:
-        if _ci():
-            pytest.fail(f"Redis is required when CI is set: {exc}", pytrace=False)
-        pytest.skip(f"Redis is not available: {exc}")
+        unavailable("Redis", exc)
     yield client
     client.close()
 

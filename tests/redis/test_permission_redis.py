@@ -4,7 +4,6 @@ Uses database 6 with a key prefix per xdist worker, flushing only that
 prefix. Tests needing a server skip without one, except under ``CI``.
 """
 
-import os
 import threading
 from collections.abc import Iterator
 
@@ -17,15 +16,11 @@ from strato.initialization import load_backend
 from strato.permission import PermissionBase
 from strato.permission.redis import RedisPermission, load_from_config
 from strato.storage.errors import BackendError
+from tests.services import REDIS_SERVER, WORKER, unavailable
 
-SERVER = os.environ.get("STRATO_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+SERVER = REDIS_SERVER
 REDIS_URL = f"{SERVER}/6"
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 REFUSED_URL = "redis://:hunter2@127.0.0.1:1/0"
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _make(suffix: str = "") -> RedisPermission:
@@ -38,9 +33,7 @@ def permission() -> Iterator[RedisPermission]:
     try:
         backend.flush()
     except BackendError as exc:
-        if _ci():
-            pytest.fail(f"Redis is required when CI is set: {exc}", pytrace=False)
-        pytest.skip(f"Redis is not available: {exc}")
+        unavailable("Redis", exc)
     yield backend
     backend.flush()
     backend.client.close()

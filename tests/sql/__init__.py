@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import pytest
 import sqlalchemy
 from sqlalchemy.schema import CreateSchema, DropSchema
 
 from strato.sql import SQLClient, build_engine, migrate
 from strato.sql.engine import EngineSettings
+from tests.services import unavailable
 
 if TYPE_CHECKING:
     from strato.storage.sql import SQLStorage
@@ -38,11 +38,6 @@ _ADMIN_URL = sqlalchemy.make_url(POSTGRESQL_URL).set(drivername="postgresql+psyc
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 #: ``application_name`` of the test connections, to find (and kill) them.
 APPLICATION = f"strato-tests-{WORKER}-{os.getpid()}"
-
-
-def ci() -> bool:
-    """True when running under CI, where a missing database is a failure."""
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def schema_name(suffix: str = "") -> str:
@@ -70,10 +65,7 @@ def require_postgresql(url: str | sqlalchemy.URL | None = None) -> None:
             pass
     except sqlalchemy.exc.OperationalError as exc:
         shown = sqlalchemy.make_url(target).render_as_string(hide_password=True)
-        message = f"PostgreSQL is not available at {shown}: {exc.orig}"
-        if ci():
-            pytest.fail(f"{message} (CI is set: the SQL tests must run)")
-        pytest.skip(message)
+        unavailable("PostgreSQL", f"{shown}: {exc.orig}")
     finally:
         engine.dispose()
 
