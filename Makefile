@@ -35,7 +35,7 @@ format: install
 	$(VENV)/bin/ruff format .
 
 test: lint
-	$(PYTHON) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+	$(PYTHON) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --cov --cov-report=term
 
 bench: install
 	$(PYTHON) bench/run.py
