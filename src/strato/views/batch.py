@@ -292,5 +292,5 @@ def setup_capability(config: Any) -> None:
         "batch_atomic",
         description='A batch with "atomic": true rolls back entirely when one '
         "subrequest does not succeed.",
-        url="https://example.invalid/strato/docs/batch.html",
+        url="",
     )
