@@ -13,6 +13,7 @@ from strato.components import get_components
 from strato.service import Service
 from strato.testing import get_user_headers, make_webtest
 from tests.auth.testapp import userid
+from tests.policies import HeaderSecurityPolicy
 
 whoami = Service(name="whoami", path="/whoami")
 
@@ -86,29 +87,10 @@ def test_principals_are_stable_within_a_request(app: webtest.TestApp) -> None:
     assert app.post_json("/whoami", {}, headers=get_user_headers("bob")).json["same"]
 
 
-class ForeignPolicy:
-    """A plain Pyramid security policy installed instead of strato's."""
-
-    def identity(self, request: Request) -> str | None:
-        return request.headers.get("X-User")
-
-    def authenticated_userid(self, request: Request) -> str | None:
-        return self.identity(request)
-
-    def permits(self, request: Request, context: Any, permission: str) -> bool:
-        return True
-
-    def remember(self, request: Request, userid: str, **kw: Any) -> list[Any]:
-        return []
-
-    def forget(self, request: Request, **kw: Any) -> list[Any]:
-        return []
-
-
 def test_helpers_under_a_foreign_security_policy() -> None:
     def includeme(config: Configurator) -> None:
         with_whoami(config)
-        config.set_security_policy(ForeignPolicy())
+        config.set_security_policy(HeaderSecurityPolicy("X-User"))
 
     app = make_webtest(includeme, {})
     body = app.get("/whoami", headers={"X-User": "carol"}).json

@@ -7,28 +7,10 @@ from typing import Any
 
 import webtest
 from pyramid.config import Configurator
-from pyramid.request import Request
+
+from tests.policies import HeaderSecurityPolicy
 
 Factory = Callable[..., webtest.TestApp]
-
-
-class HeaderSecurityPolicy:
-    """Authenticates the caller named by the ``X-Test-User`` header."""
-
-    def identity(self, request: Request) -> str | None:
-        return request.headers.get("X-Test-User")
-
-    def authenticated_userid(self, request: Request) -> str | None:
-        return self.identity(request)
-
-    def permits(self, request: Request, context: Any, permission: str) -> bool:
-        return True
-
-    def remember(self, request: Request, userid: str, **kw: Any) -> list[Any]:
-        return []
-
-    def forget(self, request: Request, **kw: Any) -> list[Any]:
-        return []
 
 
 def with_header_users(config: Configurator) -> None:

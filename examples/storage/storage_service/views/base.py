@@ -12,7 +12,7 @@ from storage_service.validation import InvalidObject, validate_object, validatio
 from strato import resource
 from strato.errors import raise_invalid
 
-__all__ = ["HierarchyResource"]
+__all__ = ["BucketChild", "HierarchyResource"]
 
 _READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -66,3 +66,17 @@ class HierarchyResource(resource.ShareableResource):
             )
         except InvalidObject as exc:
             self._invalid_object(exc)
+
+
+class BucketChild(HierarchyResource):
+    """Groups and collections: children of a bucket, checked by its schema."""
+
+    def get_parent_id(self, request: Request) -> str:
+        return self._parent_bucket_uri(request)
+
+    def process_object(
+        self, new: dict[str, Any], old: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        new = super().process_object(new, old)
+        self.check_bucket_schema(new, ignored=())
+        return new

@@ -8,15 +8,13 @@ permissions, without leaving record tombstones.
 
 from __future__ import annotations
 
-from typing import Any
-
 import colander
 from pyramid.events import subscriber
 from pyramid.request import Request
 
 from storage_service import lookups
 from storage_service.validation import JSONSchema
-from storage_service.views.base import HierarchyResource
+from storage_service.views.base import BucketChild
 from strato import resource
 from strato.components import get_components
 from strato.events import ACTIONS, ResourceChanged
@@ -34,20 +32,10 @@ class CollectionSchema(resource.ResourceSchema):
     plural_path="/buckets/{bucket_id}/collections",
     object_path="/buckets/{bucket_id}/collections/{id}",
 )
-class Collection(HierarchyResource):
+class Collection(BucketChild):
     schema = CollectionSchema
     permissions = ("read", "write", "record:create")
     is_parent = True
-
-    def get_parent_id(self, request: Request) -> str:
-        return self._parent_bucket_uri(request)
-
-    def process_object(
-        self, new: dict[str, Any], old: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        new = super().process_object(new, old)
-        self.check_bucket_schema(new, ignored=())
-        return new
 
 
 def delete_collection_contents(request: Request, bucket_id: str, collection_id: str) -> None:

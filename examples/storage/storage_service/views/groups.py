@@ -13,9 +13,8 @@ from typing import Any
 
 import colander
 from pyramid.events import subscriber
-from pyramid.request import Request
 
-from storage_service.views.base import HierarchyResource
+from storage_service.views.base import BucketChild
 from strato import resource
 from strato.components import get_components
 from strato.events import ACTIONS, ResourceChanged
@@ -43,18 +42,8 @@ class GroupSchema(resource.ResourceSchema):
     plural_path="/buckets/{bucket_id}/groups",
     object_path="/buckets/{bucket_id}/groups/{id}",
 )
-class Group(HierarchyResource):
+class Group(BucketChild):
     schema = GroupSchema
-
-    def get_parent_id(self, request: Request) -> str:
-        return self._parent_bucket_uri(request)
-
-    def process_object(
-        self, new: dict[str, Any], old: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        new = super().process_object(new, old)
-        self.check_bucket_schema(new, ignored=())
-        return new
 
 
 def _group_uri(event: ResourceChanged, group: dict[str, Any]) -> str:
